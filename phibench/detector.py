@@ -1,0 +1,54 @@
+"""Base class of detectors: given a rendered frame, is PHI burned in?"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import ClassVar
+
+from phibench.frame import Frame
+from phibench.plugin import Plugin
+from phibench.records import Detection, SampleError
+
+
+class Detector(Plugin):
+    """Answers, per frame, ``has_phi`` with the entities found, or an error.
+
+    Subclasses implement :meth:`detect`. Remote detectors that want concurrency override
+    :meth:`detect_many`. Raising from ``detect`` is fine: the core records the exception as a
+    per-sample error (stage ``detect``), which is never scored as "no PHI".
+    """
+
+    kind: ClassVar[str] = "detector"
+
+    needs_header: ClassVar[bool] = False
+    """Whether this detector reads the DICOM header (``Frame.header``)."""
+
+    def detect(self, frame: Frame) -> Detection:
+        raise NotImplementedError
+
+    def detect_many(self, frames: Sequence[Frame]) -> list[Detection]:
+        """Detect on several frames; one result per frame, in order. Never raises.
+
+        The default calls :meth:`detect` one frame at a time and measures wall and CPU time.
+        """
+        out: list[Detection] = []
+        for frame in frames:
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                det = self.detect(frame)
+            except Exception as exc:  # noqa: BLE001 - any failure is that sample's error
+                det = Detection.failed(SampleError.from_exception(frame.sample.path, "detect", exc))
+            out.append(det.timed(time.perf_counter() - t0, time.process_time() - c0))
+        return out
+
+    def cost_usd(self, detection: Detection, price_per_core_hour_usd: float) -> float:
+        """What this detection cost. Default: measured CPU time at the configured core-hour price.
+
+        Remote detectors override this to price their token usage.
+        """
+        return detection.cpu_s / 3600.0 * price_per_core_hour_usd
+
+    def cost_basis(self, price_per_core_hour_usd: float) -> str:
+        """How :meth:`cost_usd` prices a detection, in words, for the scorecard."""
+        return f"measured CPU time x ${price_per_core_hour_usd:g} per core-hour (run.price_per_core_hour_usd)"

@@ -1,0 +1,78 @@
+"""The whole plugin contract of phibench.
+
+A plugin is a module (or object) with functions named like the hooks below, marked with
+:data:`hookimpl`, and listed under the ``phibench`` entry-point group of its distribution::
+
+    [project.entry-points.phibench]
+    my_detectors = "my_package.detectors"
+
+Each ``phibench_register_*`` hook receives a :class:`~phibench.registry.Register` for one kind and
+adds classes to it by name. The core calls each hook once per process, when the registry is first
+built, and afterwards works with the classes directly: pluggy wires plugins, it is not in the
+per-image loop. phibench's built-in plugins (``phibench_plugins``) register through the same
+entry-point group, so a third party has exactly their powers.
+
+A registered class subclasses the base of its kind, declares a ``Params`` dataclass (its config
+schema: every field typed and defaulted) and takes one ``Params`` instance in ``__init__``.
+Constructors must be cheap; heavy models load in ``setup()``, once per worker process.
+
+=================  ===========================================  ===============================
+hook               kind: base class                             config group / CLI
+=================  ===========================================  ===============================
+register_detectors detector: :class:`phibench.detector.Detector`  ``detector=NAME``
+register_redactors redactor: :class:`phibench.redactor.Redactor`  ``redactor=NAME``
+register_datasets  dataset: :class:`phibench.dataset.Dataset`     ``dataset=NAME``
+register_executors executor: :class:`phibench.executor.Executor`  ``executor=NAME``
+register_reporters reporter: :class:`phibench.reporter.Reporter`  ``reporters=[NAME, ...]``
+register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr=NAME``
+=================  ===========================================  ===============================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from phibench.registry import Register
+
+PROJECT = "phibench"
+"""The pluggy project name, which is also the entry-point group."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def phibench_register_detectors(register: "Register") -> None:
+    """Add detector classes: ``register.add("name", MyDetector)``.
+
+    A detector subclasses :class:`phibench.detector.Detector` and answers, for one rendered
+    frame, whether PHI is burned in (with the entities it found), or reports an error.
+    """
+
+
+@hookspec
+def phibench_register_redactors(register: "Register") -> None:
+    """Add redactor classes (:class:`phibench.redactor.Redactor`) that mask PHI and write DICOM."""
+
+
+@hookspec
+def phibench_register_datasets(register: "Register") -> None:
+    """Add dataset classes (:class:`phibench.dataset.Dataset`) that plan samples with ground truth."""
+
+
+@hookspec
+def phibench_register_executors(register: "Register") -> None:
+    """Add executor classes (:class:`phibench.executor.Executor`) that run the per-sample pipeline."""
+
+
+@hookspec
+def phibench_register_reporters(register: "Register") -> None:
+    """Add reporter classes (:class:`phibench.reporter.Reporter`) that write or show a scorecard."""
+
+
+@hookspec
+def phibench_register_ocr_engines(register: "Register") -> None:
+    """Add OCR engine classes (:class:`phibench.ocr.OcrEngine`) shared by detectors and redactors."""

@@ -1,0 +1,50 @@
+"""What every registered plugin class has in common: a ``Params`` schema and a cheap constructor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, ClassVar
+
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from phibench.exceptions import ConfigError
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """Parameters of a plugin that takes none."""
+
+
+class Plugin:
+    """Base of every plugin kind. ``Params`` is the config schema; ``params`` its validated value."""
+
+    Params: ClassVar[type] = NoParams
+    kind: ClassVar[str] = "plugin"
+
+    def __init__(self, params: Any = None) -> None:
+        self.params = params if params is not None else self.Params()
+
+    def setup(self) -> None:
+        """Load heavy resources (models, clients). Called once per worker process, before use."""
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for the scorecard (model, endpoint, engine version). Never secrets, never PHI."""
+        return {}
+
+
+def validate_params(cls: type[Plugin], given: dict[str, Any], *, where: str) -> Any:
+    """Check ``given`` against ``cls.Params`` and return a ``Params`` instance.
+
+    Unknown keys and wrong types fail here, on the driver, with the plugin's field list.
+    """
+    schema = cls.Params
+    if not is_dataclass(schema):
+        raise ConfigError(f"{where}: {cls.__name__}.Params must be a dataclass")
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), given)
+        return OmegaConf.to_object(merged)
+    except OmegaConfBaseException as exc:
+        known = ", ".join(f.name for f in fields(schema)) or "(none)"
+        msg = " ".join(str(exc).split("\n")[0].split())
+        raise ConfigError(f"{where}: {msg}. Parameters it takes: {known}") from None

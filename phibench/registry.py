@@ -1,0 +1,116 @@
+"""The registry: which plugin classes are installed, by kind and name, and who provides them.
+
+Built once per process from the ``phibench`` entry-point group (built-ins included) by calling
+each plugin's ``phibench_register_*`` hooks. Set ``PHIBENCH_BLOCK_PLUGINS`` to a comma-separated
+list of entry-point names to keep plugins out (``phibench plugins`` shows the names).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from phibench import hookspecs
+from phibench.exceptions import PluginError, UnknownPluginError
+from phibench.plugin import Plugin
+
+KINDS: dict[str, str] = {
+    "detector": "phibench_register_detectors",
+    "redactor": "phibench_register_redactors",
+    "dataset": "phibench_register_datasets",
+    "executor": "phibench_register_executors",
+    "reporter": "phibench_register_reporters",
+    "ocr": "phibench_register_ocr_engines",
+}
+"""Plugin kind → the hook that registers it. The kind is also the config group."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered class."""
+
+    kind: str
+    name: str
+    cls: type[Plugin]
+    plugin: str
+    """Entry-point (plugin) name that registered it."""
+    distribution: str
+    """``name version`` of the distribution that provides it, or ``(not installed)``."""
+
+
+class Register:
+    """Handed to a ``phibench_register_*`` hook: ``register.add(name, cls)``."""
+
+    def __init__(self, registry: "Registry", kind: str, plugin: str, distribution: str) -> None:
+        self._registry, self.kind = registry, kind
+        self._plugin, self._distribution = plugin, distribution
+
+    def add(self, name: str, cls: type[Plugin]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            raise PluginError(f"plugin {self._plugin!r}: {self.kind} {name!r} is not a Plugin class")
+        existing = self._registry.entries[self.kind].get(name)
+        if existing is not None and existing.cls is not cls:
+            raise PluginError(
+                f"{self.kind} {name!r} is registered twice: by {existing.plugin!r} "
+                f"({existing.distribution}) and by {self._plugin!r} ({self._distribution})"
+            )
+        self._registry.entries[self.kind][name] = Entry(
+            self.kind, name, cls, self._plugin, self._distribution
+        )
+
+
+@dataclass
+class Registry:
+    """All registered plugin classes, by kind then name."""
+
+    entries: dict[str, dict[str, Entry]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.entries[kind])
+
+    def get(self, kind: str, name: str) -> Entry:
+        try:
+            return self.entries[kind][name]
+        except KeyError:
+            raise UnknownPluginError(kind, name, self.names(kind)) from None
+
+    def build(self, kind: str, name: str, params: dict[str, Any] | None = None) -> Plugin:
+        """Validate ``params`` against the class's schema and construct it (cheap; no models)."""
+        from phibench.plugin import validate_params
+
+        cls = self.get(kind, name).cls
+        return cls(validate_params(cls, params or {}, where=f"{kind} {name!r}"))
+
+
+def plugin_manager(extra: list[object] | None = None) -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs and every installed plugin (minus blocked ones)."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in filter(None, os.environ.get("PHIBENCH_BLOCK_PLUGINS", "").split(",")):
+        pm.set_blocked(name.strip())
+    pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    for obj in extra or []:
+        pm.register(obj)
+    return pm
+
+
+def build_registry(pm: pluggy.PluginManager) -> Registry:
+    registry = Registry()
+    dists = {id(p): f"{d.project_name} {d.version}" for p, d in pm.list_plugin_distinfo()}
+    for kind, hook_name in KINDS.items():
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            dist = dists.get(id(impl.plugin), "(not installed)")
+            impl.function(register=Register(registry, kind, impl.plugin_name, dist))
+    return registry
+
+
+@functools.cache
+def default_registry() -> Registry:
+    """The process-wide registry of installed plugins; built on first use."""
+    return build_registry(plugin_manager())
