@@ -1,0 +1,182 @@
+"""Rendering one frame to display-ready ``uint8``: what a person would see on a viewer.
+
+Burned-in PHI is found by looking at pixels the way a reader does, so every detector must see
+the same, correctly displayed image. The rules, in the order DICOM's grayscale pipeline applies
+them (PS3.4 N.2):
+
+* Greyscale: Modality LUT (Rescale Slope/Intercept or Modality LUT Sequence), then the VOI LUT
+  Sequence or else the first window (Window Center/Width, VOI LUT Function), via pydicom's own
+  functions. The result is scaled to 0..255 from the *output range of that VOI step*, so values
+  outside the window clip to black/white; without a usable VOI the frame's own finite min..max is
+  used. Never a cast: 16-bit values are scaled, not wrapped. MONOCHROME1 is inverted so white is
+  always high signal.
+* Colour: the decoder has already turned YBR_FULL/YBR_FULL_422 (and JPEG 2000 YBR_ICT/YBR_RCT)
+  into RGB and reported it (see :mod:`phibench.dicom.decode`); what remains is PALETTE COLOR
+  (pydicom's ``apply_color_lut``) and scaling samples of more than 8 bits by Bits Stored.
+* Float data, or integers that fit no stated bit depth, are scaled by their min..max.
+
+A failure after decoding is a ``render`` :class:`~phibench.exceptions.SampleFailure`; an invalid
+window is not a failure (the image falls back to min..max and a debug line is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pydicom
+from pydicom.pixels import (
+    apply_color_lut,
+    apply_modality_lut,
+    apply_voi,
+    apply_windowing,
+    convert_color_space,
+)
+
+from phibench.dicom.decode import DecodedFrame, decode_frame
+from phibench.exceptions import SampleFailure
+
+__all__ = ["render_frame"]
+
+log = logging.getLogger(__name__)
+
+_GREY = ("MONOCHROME1", "MONOCHROME2")
+_YBR = ("YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")
+_OTHER = ("RGB", "PALETTE COLOR", "YBR_PARTIAL_420", "YBR_PARTIAL_422", "HSV", "ARGB", "CMYK")
+_KNOWN = _GREY + _YBR + _OTHER
+"""Defined terms of Photometric Interpretation: the only values ever echoed in a message."""
+
+
+def render_frame(ds: pydicom.Dataset, index: int) -> np.ndarray:
+    """Frame ``index`` (0-based) of ``ds`` as ``uint8``: ``(H, W)`` greyscale or ``(H, W, 3)`` RGB.
+
+    Raises :class:`SampleFailure`: stage ``decode`` for missing pixel data, an out-of-range index
+    or a codec failure; stage ``render`` when the decoded pixels cannot be displayed.
+    """
+    frame = decode_frame(ds, index)
+    try:
+        image = _display(frame)
+    except SampleFailure:
+        raise
+    except Exception as exc:
+        reason = type(exc).__name__
+        raise SampleFailure("render", f"cannot render decoded pixels ({reason})") from exc
+    return np.ascontiguousarray(image)
+
+
+def _display(frame: DecodedFrame) -> np.ndarray:
+    arr, pi = frame.array, frame.photometric
+    if arr.ndim == 2:
+        if pi == "PALETTE COLOR":
+            return _palette(arr, frame.view)
+        if pi not in _GREY:
+            # One sample per pixel is a grey image whatever the header claims; show it as such.
+            log.debug("single-sample data labelled %s rendered as greyscale", _pi(pi))
+        return _greyscale(arr, frame.view, invert=pi == "MONOCHROME1")
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        if pi in _YBR:
+            # Only non-conformant native YBR_ICT/RCT reach here (decoders convert the rest);
+            # both are YCbCr-like, so the YBR_FULL transform is the closest available one.
+            log.debug("converting leftover %s to RGB", pi)
+            arr = convert_color_space(arr, "YBR_FULL", "RGB")
+        elif pi not in ("RGB", ""):
+            raise SampleFailure(
+                "render", f"unsupported colour photometric interpretation {_pi(pi)}"
+            )
+        return _rgb(arr, frame.bits_stored)
+    raise SampleFailure("render", f"unsupported pixel layout: {arr.ndim}-d array, {_samples(arr)}")
+
+
+def _greyscale(arr: np.ndarray, view: pydicom.Dataset, *, invert: bool) -> np.ndarray:
+    stored = arr.astype(np.uint8) if arr.dtype == np.bool_ else arr
+    values = stored
+    if np.issubdtype(stored.dtype, np.integer):
+        try:
+            values = apply_modality_lut(stored, view)
+        except Exception as exc:
+            log.debug("modality LUT unusable (%s); using stored values", type(exc).__name__)
+            values = stored
+    windowed = _voi(values, view)
+    if windowed is None:
+        out = _scale(values, *_finite_range(values))
+    else:
+        out = _scale(*windowed)
+    return 255 - out if invert else out
+
+
+def _voi(values: np.ndarray, view: pydicom.Dataset) -> tuple[np.ndarray, float, float] | None:
+    """VOI LUT Sequence, else first window: ``(output, out_lo, out_hi)``; None when neither works.
+
+    The output range comes from pydicom itself: the whole LUT pushed through ``apply_voi``, or
+    -inf/+inf pushed through ``apply_windowing`` (which maps them to its y_min/y_max).
+    """
+    try:
+        if view.get("VOILUTSequence"):
+            item = view.VOILUTSequence[0]
+            if item.get("LUTDescriptor") is not None and item.get("LUTData") is not None:
+                entries, first = int(item.LUTDescriptor[0]) or 2**16, int(item.LUTDescriptor[1])
+                ints = values if np.issubdtype(values.dtype, np.integer) else _to_int(values)
+                table = apply_voi(np.arange(first, first + entries, dtype=np.int64), view)
+                return apply_voi(ints, view), float(table.min()), float(table.max())
+        if view.get("WindowCenter") is not None and view.get("WindowWidth") is not None:
+            out = apply_windowing(values, view)
+            lo, hi = apply_windowing(np.array([-np.inf, np.inf]), view)
+            return out, float(lo), float(hi)
+    except Exception as exc:  # zero width, bad LUT descriptor, missing Bits Stored ...
+        log.debug("VOI unusable (%s); scaling by min..max", type(exc).__name__)
+    return None
+
+
+def _palette(arr: np.ndarray, view: pydicom.Dataset) -> np.ndarray:
+    try:
+        rgb = apply_color_lut(arr, view)[..., :3]  # drop alpha if present
+        first = int(view.RedPaletteColorLookupTableDescriptor[1])
+        entries = int(view.RedPaletteColorLookupTableDescriptor[0]) or 2**16
+        table = apply_color_lut(np.arange(first, first + entries, dtype=np.int64), view)
+    except Exception as exc:
+        reason = type(exc).__name__
+        raise SampleFailure("render", f"unusable palette colour LUT ({reason})") from exc
+    # 16-bit LUT entries may hold 8-bit values (older writers): judge by the table's real range.
+    top = 255 if int(table[..., :3].max()) <= 255 else 65535
+    return _scale(rgb, 0.0, float(top))
+
+
+def _rgb(arr: np.ndarray, bits_stored: int) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    if np.issubdtype(arr.dtype, np.unsignedinteger) and bits_stored > 0:
+        return _scale(arr, 0.0, float(2**bits_stored - 1))
+    return _scale(arr, *_finite_range(arr))
+
+
+def _finite_range(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    if finite.size == 0:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
+
+
+def _scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Map ``lo..hi`` linearly onto 0..255, clipping outside; ``lo > hi`` maps reversed.
+
+    A constant image (``lo == hi``) renders black rather than dividing by zero.
+    """
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
+        return np.zeros(values.shape, dtype=np.uint8)
+    out = (values.astype(np.float64) - lo) * (255.0 / (hi - lo))
+    out = np.nan_to_num(out, nan=0.0, posinf=255.0, neginf=0.0)
+    return np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8)
+
+
+def _to_int(values: np.ndarray) -> np.ndarray:
+    """Rescaled floats as LUT indices (a VOI LUT is indexed by integers)."""
+    return np.rint(np.nan_to_num(values)).astype(np.int64)
+
+
+def _pi(pi: str) -> str:
+    # A Photometric Interpretation is a defined term; anything else is not echoed (may be junk).
+    return pi if pi in _KNOWN else "(unrecognised value)"
+
+
+def _samples(arr: np.ndarray) -> str:
+    return f"{arr.shape[-1]} samples per pixel" if arr.ndim == 3 else "no samples axis"
