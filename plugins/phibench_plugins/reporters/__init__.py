@@ -1,0 +1,15 @@
+"""Built-in reporters: ``json`` (scorecard.json), ``markdown`` (scorecard.md), ``terminal``."""
+
+from phibench import hookimpl
+from phibench.registry import Register
+
+
+@hookimpl
+def phibench_register_reporters(register: Register) -> None:
+    from phibench_plugins.reporters.json_reporter import JsonReporter
+    from phibench_plugins.reporters.markdown_reporter import MarkdownReporter
+    from phibench_plugins.reporters.terminal_reporter import TerminalReporter
+
+    register.add("json", JsonReporter)
+    register.add("markdown", MarkdownReporter)
+    register.add("terminal", TerminalReporter)

@@ -1,0 +1,44 @@
+"""Writes ``scorecard.md``: the scorecard for people, with intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from phibench.reporter import Reporter
+from phibench_plugins.reporters import tables
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render(sc: dict[str, Any]) -> str:
+    parts = [
+        f"# {tables.title(sc)}",
+        "Rates are over answered, labeled samples, with 95% Wilson intervals; errors are counted "
+        "apart and never as negatives (`*_fail_closed` counts them as flagged).",
+        "## Confusion matrix",
+        _table(("", "count"), tables.confusion_rows(sc)),
+        "## Detection",
+        _table(("metric", "value [95% CI]", "k/n"), tables.metric_rows(sc)),
+    ]
+    if sc["per_category"]["phi"]:
+        parts += [
+            "## Recall per PHI category",
+            _table(("category", "image recall [95% CI]", "region recall [95% CI]"), tables.category_rows(sc)),
+        ]
+    if sc["per_category"]["non_phi_flagged"]:
+        parts += [
+            "## Harmless text flagged as PHI (lower is better)",
+            _table(("category", "share flagged [95% CI]", "k/n"), tables.non_phi_rows(sc)),
+        ]
+    parts += ["## Run", _table(("", ""), tables.run_rows(sc))]
+    return "\n\n".join(parts) + "\n"
+
+
+class MarkdownReporter(Reporter):
+    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
+        (run_dir / "scorecard.md").write_text(render(scorecard))

@@ -1,0 +1,34 @@
+import pytest
+
+from phibench.exceptions import SampleFailure
+from phibench.records import Detection, GroundTruth, SampleError, TextRegion
+
+
+def test_an_error_is_never_a_negative():
+    err = SampleError("a.dcm", "decode", "ValueError", "bad")
+    with pytest.raises(ValueError, match="fail closed"):
+        Detection(has_phi=False, error=err)
+    assert Detection.failed(err).has_phi is None
+
+
+def test_sample_error_from_exception_names_type_stage_and_is_short():
+    err = SampleError.from_exception("x.dcm", "read", KeyError("k" * 1000))
+    assert err.exc_type == "KeyError" and err.stage == "read" and len(err.message) == 300
+    assert str(err).startswith("read: KeyError: ")
+
+
+def test_sample_failure_stage_overrides_default_stage():
+    err = SampleError.from_exception("x.dcm", "read", SampleFailure("decode", "no pixel data"))
+    assert err.stage == "decode" and err.exc_type == "phibench.exceptions.SampleFailure"
+
+
+def test_regions_round_trip_through_json():
+    regions = (TextRegion((1, 2, 30, 12), "DOE^JANE", True, "NAME"), TextRegion((5, 5, 9, 9), "L", False, "LATERALITY"))
+    truth = GroundTruth(True, regions)
+    assert GroundTruth.regions_from_json(truth.regions_json()) == regions
+    assert truth.phi_categories() == ["NAME"]
+
+
+def test_region_from_presidio_style_dict():
+    r = TextRegion.from_dict({"left": 3, "top": 4, "width": 10, "height": 6, "text": "x", "category": "ID"})
+    assert r.box == (3, 4, 10, 6) and r.is_phi
