@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
 
 from phibench.pipeline import PipelineSpec, Task
 from phibench.plugin import Plugin
 
-RowSink = Callable[[list[dict[str, Any]]], None]
-"""Called on the driver with each batch of finished result rows, as soon as they exist."""
+class RowSink(Protocol):
+    """Where an executor delivers finished work, on the driver."""
+
+    def __call__(self, rows: list[dict[str, Any]]) -> None:
+        """Store these finished result rows (and count them as done)."""
+
+    def stored(self, n: int) -> None:
+        """Count ``n`` rows that a worker already stored in ``results.parquet`` itself."""
 
 
 class Executor(Plugin):

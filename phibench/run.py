@@ -94,6 +94,9 @@ class _BufferedSink:
         ):
             self.flush()
 
+    def stored(self, n: int) -> None:
+        self.advance(n)
+
     def flush(self) -> None:
         self.store.append(self.buffer)
         self.buffer, self.last = [], time.monotonic()
