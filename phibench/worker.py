@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 _instances: dict[PluginSpec, Plugin] = {}
 _loads: Counter[str] = Counter()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a plugin's setup() may ask for another (detector -> OCR)
 
 
 def instance(spec: PluginSpec) -> Any:
