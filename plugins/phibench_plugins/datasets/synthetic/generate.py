@@ -1,0 +1,154 @@
+"""Orchestration: the schedule, one file at a time, and the manifest.
+
+Layout of a generated folder::
+
+    generation.json   version, n, seed: what this folder was made for (written first)
+    dicom/00000.dcm   the files, one per schedule entry
+    manifest.csv      one row per frame (written last, atomically: its presence means complete)
+
+``manifest.csv`` has the columns of phibench's labels tables (``path, frame, has_phi, regions``),
+so the generic ``folder`` dataset reads it too, followed by descriptive extra columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from phibench.exceptions import DatasetError
+from phibench_plugins.datasets.synthetic import header
+from phibench_plugins.datasets.synthetic.annotations import annotations
+from phibench_plugins.datasets.synthetic.backgrounds import make_scene
+from phibench_plugins.datasets.synthetic.compose import compose
+from phibench_plugins.datasets.synthetic.content import make_identity, phi_fields
+from phibench_plugins.datasets.synthetic.encode import (
+    TRANSFER_SYNTAXES,
+    set_pixels,
+    stored_frames,
+    write,
+)
+from phibench_plugins.datasets.synthetic.variants import Planned, schedule
+
+GENERATOR_VERSION = "1"
+"""Bump whenever the output for a given (n, seed) changes: cached folders are keyed on it."""
+
+MANIFEST, GENERATION, FILES = "manifest.csv", "generation.json", "dicom"
+COLUMNS = ["path", "frame", "has_phi", "regions", "sample_id", "file_index", "variant", "modality",
+           "sop_class", "transfer_syntax", "photometric", "bits_allocated", "bits_stored", "signed",
+           "rows", "columns", "frames", "header_phi", "header_consistent", "phi_categories"]
+TEXT_FREE_SHARE = 0.04
+"""Share of no-PHI images left without any text."""
+_FILE = re.compile(r"^\d{5}\.dcm$")
+
+
+def sample_id(seed: int, index: int, frame: int) -> str:
+    return f"synthetic-s{seed}-{index:05d}-f{frame}"
+
+
+def file_name(index: int) -> str:
+    return f"{FILES}/{index:05d}.dcm"
+
+
+def make_file(root: Path, plan: Planned, seed: int) -> list[dict[str, str]]:
+    """Write the file of ``plan`` under ``root``; return its manifest rows (one per frame)."""
+    v = plan.variant
+    rng = np.random.default_rng([seed, plan.index, 0xD1C0])
+    frames = int(rng.integers(v.frames[0], v.frames[1] + 1))
+    scene = make_scene(v.background, rng, bits=v.bits, signed=v.signed, photometric=v.photometric,
+                       frames=frames)
+    ident = make_identity(rng)
+    fields = phi_fields(ident, rng) if plan.has_phi else []
+    if plan.has_phi or rng.random() >= TEXT_FREE_SHARE:
+        fields += annotations(v.modality, scene.facts, rng, frames)
+    regions = compose(scene, fields, rng)
+    if plan.has_phi and not any(r.is_phi for r in regions):
+        raise RuntimeError(f"synthetic file {plan.index}: no PHI could be placed")  # a bug
+    if plan.header == "other":  # the header describes somebody else
+        header_ident = make_identity(rng)
+    else:
+        header_ident = None if plan.header == "blank" else ident
+    ds = header.build(v, scene, header_ident, rng, seed=seed, index=plan.index,
+                      version=GENERATOR_VERSION, burned=plan.has_phi)
+    arr = stored_frames(scene, v.bits, v.signed)
+    set_pixels(ds, arr, v.photometric, v.bits, v.ts, scene, quality=int(rng.integers(85, 96)))
+    rel = file_name(plan.index)
+    tmp = root / f"{rel}.tmp"
+    write(ds, tmp)
+    os.replace(tmp, root / rel)
+    rows = []
+    for k in range(frames):
+        here = [r for r in regions if r.frame is None or r.frame == k]
+        has_phi = any(r.is_phi for r in here)
+        assert has_phi == plan.has_phi, "PHI must be on every frame of a PHI file"
+        rows.append({
+            "path": rel, "frame": str(k), "has_phi": "true" if has_phi else "false",
+            "regions": json.dumps([{"box": list(r.box), "text": r.text, "is_phi": r.is_phi,
+                                    "category": r.category} for r in here], ensure_ascii=False),
+            "sample_id": sample_id(seed, plan.index, k), "file_index": str(plan.index),
+            "variant": v.key, "modality": v.modality, "sop_class": v.sop_class.name,
+            "transfer_syntax": TRANSFER_SYNTAXES[v.ts].name,
+            "photometric": str(ds.PhotometricInterpretation),
+            "bits_allocated": str(ds.BitsAllocated),
+            "bits_stored": str(ds.BitsStored), "signed": "true" if v.signed else "false",
+            "rows": str(ds.Rows), "columns": str(ds.Columns), "frames": str(frames),
+            "header_phi": plan.header,
+            "header_consistent": "false" if plan.header in ("other", "blank") else "true",
+            "phi_categories": "|".join(sorted({r.category for r in here if r.is_phi})),
+        })
+    return rows
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+def generation_info(n: int, seed: int) -> dict[str, object]:
+    return {"generator": "phibench synthetic", "version": GENERATOR_VERSION, "n": n, "seed": seed}
+
+
+def is_complete(out: Path, n: int, seed: int) -> bool:
+    """Whether ``out`` holds a finished generation for this version, ``n`` and ``seed``."""
+    try:
+        info = json.loads((out / GENERATION).read_text(encoding="utf-8"))
+        with (out / MANIFEST).open(encoding="utf-8", newline="") as fh:
+            paths = {row["path"] for row in csv.DictReader(fh)}
+    except (OSError, ValueError, KeyError):
+        return False
+    if info != generation_info(n, seed) or len(paths) != n:
+        return False
+    return all((out / p).is_file() for p in paths)
+
+
+def generate(out: Path, n: int, seed: int) -> Path:
+    """Write ``n`` files for ``seed`` into ``out`` and return the manifest's path."""
+    if n < 1:
+        raise DatasetError(f"synthetic dataset: n must be at least 1, got {n}")
+    out = Path(out).expanduser()
+    if out.exists() and any(out.iterdir()) and not (out / GENERATION).exists():
+        raise DatasetError(f"{out} is not empty and holds no synthetic generation; "
+                           f"choose an empty or new folder")
+    (out / FILES).mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)
+    _atomic_text(out / GENERATION, json.dumps(generation_info(n, seed), indent=2) + "\n")
+    rows: list[dict[str, str]] = []
+    for plan in schedule(n, seed):
+        rows += make_file(out, plan, seed)
+    keep = {Path(file_name(i)).name for i in range(n)}
+    for stale in (out / FILES).iterdir():
+        if _FILE.match(stale.name) and stale.name not in keep or stale.name.endswith(".tmp"):
+            stale.unlink()
+    rows.sort(key=lambda r: (r["path"], int(r["frame"])))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    _atomic_text(out / MANIFEST, buf.getvalue())
+    return out / MANIFEST

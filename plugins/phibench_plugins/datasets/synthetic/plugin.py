@@ -1,0 +1,68 @@
+"""The ``synthetic`` dataset plugin: generate once into a cache folder, plan from its manifest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from phibench.dataset import Dataset
+from phibench.exceptions import DatasetError
+from phibench.labels import read_labels
+from phibench.records import GroundTruth, Sample
+from phibench_plugins.datasets.synthetic.generate import (
+    GENERATOR_VERSION,
+    MANIFEST,
+    generate,
+    is_complete,
+    sample_id,
+)
+
+
+def default_root() -> Path:
+    """``$PHIBENCH_DATA_DIR``, else ``~/.cache/phibench/datasets``."""
+    env = os.environ.get("PHIBENCH_DATA_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "phibench" / "datasets"
+
+
+class SyntheticDataset(Dataset):
+    """Balanced synthetic DICOM (half the files with burned-in PHI), text boxes as ground truth."""
+
+    @dataclass
+    class Params:
+        n: int = 200
+        """Number of files (a multi-frame file gives one sample per frame)."""
+        seed: int = 0
+        """Same seed, same bytes."""
+        out: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
+        """Folder to generate into; default: $PHIBENCH_DATA_DIR or ~/.cache/phibench/datasets,
+        then synthetic-v{version}-n{n}-seed{seed}."""
+
+    def folder(self) -> Path:
+        p = self.params
+        if p.out:
+            return Path(p.out).expanduser()
+        return default_root() / f"synthetic-v{GENERATOR_VERSION}-n{p.n}-seed{p.seed}"
+
+    def make(self) -> Path:
+        """Generate unless a complete generation for the same version, n and seed is there."""
+        p, out = self.params, self.folder()
+        if p.n < 1:
+            raise DatasetError(f"dataset=synthetic: n must be at least 1, got {p.n}")
+        if not is_complete(out, p.n, p.seed):
+            generate(out, p.n, p.seed)
+        return out
+
+    def plan(self) -> Iterator[tuple[Sample, GroundTruth]]:
+        out, seed = self.make(), self.params.seed
+
+        def id_of(rel: str, frame: int) -> str:
+            return sample_id(seed, int(Path(rel).stem), frame)
+
+        yield from read_labels(out, out / MANIFEST, dataset="synthetic", id_of=id_of)
+
+    def describe(self) -> dict[str, object]:
+        p = self.params
+        return {"generator_version": GENERATOR_VERSION, "n": p.n, "seed": p.seed}
