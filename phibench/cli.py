@@ -26,14 +26,21 @@ def _plugins(_: argparse.Namespace) -> int:
 
     from phibench.registry import default_registry
 
-    registry = default_registry()
+    header = ("kind", "name", "plugin (entry point)", "distribution", "class")
+    rows = [
+        (kind, name, e.plugin, e.distribution, f"{e.cls.__module__}.{e.cls.__qualname__}")
+        for kind, entries in default_registry().entries.items()
+        for name, e in sorted(entries.items())
+    ]
+    if not sys.stdout.isatty():  # scripts and pipes get plain tab-separated lines, never cut
+        for row in (header, *rows):
+            print("\t".join(row))
+        return 0
     table = Table(title="phibench plugins")
-    for col in ("kind", "name", "plugin (entry point)", "distribution", "class"):
+    for col in header:
         table.add_column(col)
-    for kind, entries in registry.entries.items():
-        for name in sorted(entries):
-            e = entries[name]
-            table.add_row(kind, name, e.plugin, e.distribution, f"{e.cls.__module__}.{e.cls.__qualname__}")
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
     return 0
 
