@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from phibench import versions
 from phibench.config import GROUPS, RunSettings
 from phibench.exceptions import ConfigError, DatasetError
-from phibench.pipeline import PipelineSpec, Task
+from phibench.pipeline import PipelineSpec, StoreSpec, Task
 from phibench.plugin import validate_params
 from phibench.progress import progress_bar
 from phibench.registry import Registry, default_registry
@@ -63,7 +63,10 @@ def plan(cfg: DictConfig | dict[str, Any], registry: Registry) -> Plan:
     reporters = [str(r) for r in raw.get("reporters", [])]
     for name in reporters:
         registry.get("reporter", name)
-    settings = RunSettings(**(raw.get("run") or {}))
+    try:
+        settings = RunSettings(**(raw.get("run") or {}))
+    except TypeError as exc:
+        raise ConfigError(f"run: {exc}") from None
     resolved |= {"reporters": reporters, "run": asdict(settings)}
     return Plan(specs, reporters, settings, resolved)
 
@@ -129,6 +132,7 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         batch_size=p.settings.batch_size,
         session_id=uuid.uuid4().hex,
         session_started_at=time.time(),
+        store=StoreSpec(str(run_dir.resolve()), p.settings.flush_rows, p.settings.flush_seconds),
     )
     executor = registry.build("executor", p.specs["executor"].name, p.specs["executor"].params)
     if todo:
