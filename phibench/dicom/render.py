@@ -25,6 +25,7 @@ import logging
 
 import numpy as np
 import pydicom
+from pydicom.multival import MultiValue
 from pydicom.pixels import (
     apply_color_lut,
     apply_modality_lut,
@@ -96,12 +97,35 @@ def _greyscale(arr: np.ndarray, view: pydicom.Dataset, *, invert: bool) -> np.nd
         except Exception as exc:
             log.debug("modality LUT unusable (%s); using stored values", type(exc).__name__)
             values = stored
-    windowed = _voi(values, view)
-    if windowed is None:
-        out = _scale(values, *_finite_range(values))
-    else:
-        out = _scale(*windowed)
+    out = _linear_window(values, view)
+    if out is None:
+        windowed = _voi(values, view)
+        out = _scale(values, *_finite_range(values)) if windowed is None else _scale(*windowed)
     return 255 - out if invert else out
+
+
+def _linear_window(values: np.ndarray, view: pydicom.Dataset) -> np.ndarray | None:
+    """The first LINEAR / LINEAR_EXACT window (PS3.3 C.11.2.1.2), straight to 0..255.
+
+    The common case, fused into one float32 pass: pydicom's ``apply_windowing`` followed by
+    scaling its output range to 0..255 gives the same pixels (tested to within rounding) at
+    several times the cost. Anything else (VOI LUT Sequence, SIGMOID, odd values) returns None
+    and takes the general path through pydicom.
+    """
+    if view.get("VOILUTSequence") or view.get("WindowCenter") is None or view.get("WindowWidth") is None:
+        return None
+    try:
+        func = str(view.get("VOILUTFunction") or "LINEAR").strip().upper()
+        center, width = (float(v[0] if isinstance(v, MultiValue) else v) for v in (view.WindowCenter, view.WindowWidth))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if func == "LINEAR":
+        center, width = center - 0.5, width - 1.0
+    elif func != "LINEAR_EXACT":
+        return None
+    if not (np.isfinite(center) and np.isfinite(width)) or width <= 0:
+        return None
+    return _scale(values, center - width / 2, center + width / 2)
 
 
 def _voi(values: np.ndarray, view: pydicom.Dataset) -> tuple[np.ndarray, float, float] | None:
@@ -163,9 +187,15 @@ def _scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
         return np.zeros(values.shape, dtype=np.uint8)
-    out = (values.astype(np.float64) - lo) * (255.0 / (hi - lo))
-    out = np.nan_to_num(out, nan=0.0, posinf=255.0, neginf=0.0)
-    return np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8)
+    # float32 in place: exact for 16-bit inputs, and half the memory traffic of float64 on the
+    # hot path of every run (this is most of the framework's per-frame cost).
+    out = values.astype(np.float32)
+    out -= np.float32(lo)
+    out *= np.float32(255.0 / (hi - lo))
+    if values.dtype.kind == "f":
+        np.nan_to_num(out, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+    np.clip(out, 0.0, 255.0, out=out)
+    return np.rint(out, out=out).astype(np.uint8)
 
 
 def _to_int(values: np.ndarray) -> np.ndarray:

@@ -262,3 +262,27 @@ def test_float_pixel_data_in_memory() -> None:
 def test_deflate_renders_content() -> None:
     image = render("image_dfl.dcm")
     assert image.shape == (512, 512) and image.std() > 10
+
+
+@pytest.mark.parametrize(
+    ("center", "width", "function"),
+    [(40, 400, None), (40, 400, "LINEAR_EXACT"), (1024, 2, None), (-600, 1500, "LINEAR"), (2047.5, 4096, None), (0.5, 1.5, None)],
+)
+def test_fused_linear_window_matches_pydicom_apply_windowing(center, width, function):
+    """The fast path equals pydicom's windowing scaled from its output range, within rounding."""
+    from pydicom import Dataset
+    from pydicom.pixels import apply_windowing
+
+    from phibench.dicom.render import _linear_window, _scale
+
+    ds = Dataset()
+    ds.BitsStored, ds.PixelRepresentation, ds.PhotometricInterpretation = 16, 1, "MONOCHROME2"
+    ds.WindowCenter, ds.WindowWidth = center, width
+    if function:
+        ds.VOILUTFunction = function
+    values = np.random.default_rng(0).integers(-3000, 5000, size=(64, 64)).astype(np.float64)
+    values[0, :4] = [center - width / 2, center + width / 2, center, center - 0.5]
+    expected = _scale(apply_windowing(values.copy(), ds), *apply_windowing(np.array([-np.inf, np.inf]), ds))
+    got = _linear_window(values, ds)
+    assert got is not None and got.dtype == np.uint8
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
