@@ -17,6 +17,8 @@ phibench run [HYDRA OVERRIDES ...]     run a detector over a dataset and write a
 phibench plugins                       list installed plugins and who provides them
 phibench datasets make NAME [--n N] [--seed S] [--out DIR]
 phibench score RUN_DIR                 recompute a run's scorecard from its results.parquet
+phibench estimate [--json] [HYDRA OVERRIDES ...]   dry-run cost of a run, from image sizes
+    e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
 """
 
 
@@ -63,8 +65,34 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _estimate(overrides: list[str]) -> int:
+    from hydra import compose, initialize_config_dir
+
+    from phibench.config import config_dir, register_configs
+    from phibench.estimate import estimate, format_estimate
+    from phibench.hydra_app import check_plugin_names
+    from phibench.registry import default_registry
+
+    as_json = "--json" in overrides
+    overrides = [o for o in overrides if o != "--json"]
+    registry = default_registry()
+    try:
+        check_plugin_names(overrides, registry)
+        register_configs(registry)
+        with initialize_config_dir(str(config_dir()), version_base="1.3"):
+            cfg = compose("run", overrides=overrides)
+        result = estimate(cfg, registry)
+    except PhibenchError as exc:
+        print(f"phibench: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if as_json else format_estimate(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "estimate":
+        return _estimate(argv[1:])
     if argv and argv[0] == "run":
         from phibench.hydra_app import main as run_main
 
@@ -78,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"phibench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run a benchmark (Hydra overrides follow)")
+    sub.add_parser("estimate", help="dry-run cost estimate (Hydra overrides follow)")
     sub.add_parser("plugins", help="list installed plugins").set_defaults(func=_plugins)
     datasets = sub.add_parser("datasets", help="dataset tools").add_subparsers(dest="action", required=True)
     make = datasets.add_parser("make", help="generate a dataset's files")

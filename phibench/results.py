@@ -39,6 +39,7 @@ SCHEMA = pa.schema(
         pa.field("input_tokens", pa.int64()),
         pa.field("output_tokens", pa.int64()),
         pa.field("latency_s", pa.float64()),
+        pa.field("attempts", pa.int32()),
         pa.field("cpu_s", pa.float64()),
         pa.field("render_s", pa.float64()),
         pa.field("cost_usd", pa.float64()),

@@ -70,6 +70,9 @@ class Detection:
     endpoint: str = ""
     """Which endpoint answered (remote models); empty for local detectors."""
 
+    attempts: int = 0
+    """Requests sent for this sample, retries included; 0 for local detectors and cache hits."""
+
     def __post_init__(self) -> None:
         if self.error is not None and self.has_phi is not None:
             raise ValueError("a Detection with an error has has_phi=None (fail closed, never negative)")

@@ -16,6 +16,8 @@ from phibench.scoring.confusion import Confusion
 from phibench.scoring.per_category import per_category
 
 SCHEMA_VERSION = "1.0"
+SIMULATED_SUFFIX = " (simulated)"
+"""Marks an endpoint that declared itself a local test server: its scorecard measures the pipeline."""
 
 
 def _throughput(df: pd.DataFrame) -> tuple[float | None, float]:
@@ -60,7 +62,7 @@ def build_scorecard(
         "samples": int(len(df)),
         "files": int(df["path"].nunique()),
         "endpoints": endpoints,
-        "simulated": bool(detector.get("simulated", False)),
+        "simulated": bool(detector.get("simulated", False)) or any(e.endswith(SIMULATED_SUFFIX) for e in endpoints),
         "confusion": {
             "tp": confusion.tp,
             "fp": confusion.fp,

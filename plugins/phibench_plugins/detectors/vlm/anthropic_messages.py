@@ -1,0 +1,80 @@
+"""``detector=claude``: Claude through the Anthropic SDK's messages API.
+
+The image goes as a base64 ``image`` block before the prompt's text; the system prompt is the
+``system`` field. This SDK generation takes ``temperature`` only as an extra body field, so it is
+sent that way when set. Its async client runs on the worker's event loop; the SDK's own retries
+are off: :mod:`.retry` owns retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from phibench.records import TokenUsage
+from phibench_plugins.detectors.vlm.base import VlmDetector
+from phibench_plugins.detectors.vlm.errors import TransportError, parse_retry_after, status_error
+from phibench_plugins.detectors.vlm.image import EncodedImage
+from phibench_plugins.detectors.vlm.params import Response, VlmParams
+from phibench_plugins.detectors.vlm.pricing import anthropic_image_tokens
+
+_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+           "model_context_window_exceeded": "length", "refusal": "refusal"}
+
+
+class AnthropicMessagesDetector(VlmDetector):
+    """A Claude model behind the Anthropic messages API."""
+
+    Params = VlmParams
+    protocol: ClassVar[str] = "anthropic_messages"
+    default_base_url: ClassVar[str] = "https://api.anthropic.com"
+
+    @classmethod
+    def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
+        return anthropic_image_tokens(width, height)
+
+    def _make_client(self, api_key: str) -> Any:
+        import anthropic  # the SDKs take seconds to import: only workers that send pay for it
+
+        return anthropic.AsyncAnthropic(api_key=api_key, timeout=self.params.timeout_s,
+                                        max_retries=0,
+                                        base_url=self.params.base_url or self.default_base_url)
+
+    def _request(self, image: EncodedImage) -> dict[str, Any]:
+        p = self.params
+        picture = {"type": "base64", "media_type": image.mime, "data": image.b64()}
+        content = [{"type": "image", "source": picture}, {"type": "text", "text": self.prompt.user}]
+        # messages in ``extra_body``, as in openai_chat: the SDK's typed transform costs CPU only
+        extra: dict[str, Any] = {"messages": [{"role": "user", "content": content}]}
+        if p.temperature is not None:
+            extra["temperature"] = p.temperature
+        kw: dict[str, Any] = {"model": p.model, "max_tokens": p.max_tokens, "messages": [],
+                              "extra_body": extra}
+        if self.prompt.system:
+            kw["system"] = self.prompt.system
+        return kw
+
+    async def _send(self, image: EncodedImage) -> Response:
+        import anthropic
+        import pydantic
+
+        try:
+            raw = await self._client.messages.with_raw_response.create(**self._request(image))
+        except anthropic.APIStatusError as exc:
+            raise status_error(exc.status_code, parse_retry_after(exc.response.headers),
+                               self.params.api_key_env) from None
+        except anthropic.APITimeoutError:
+            raise TransportError("timed out", retryable=True) from None
+        except anthropic.APIConnectionError:
+            raise TransportError("connection dropped before a response", retryable=True) from None
+        label = self._label(raw.headers)
+        try:
+            message = await self._parsed(raw)
+        except (ValueError, TypeError, pydantic.ValidationError):
+            raise TransportError("malformed response body", retryable=True) from None
+        u = message.usage
+        tokens = TokenUsage(int(u.input_tokens or 0), int(u.output_tokens or 0)) if u else \
+            TokenUsage()
+        text = "".join(getattr(block, "text", "") for block in (message.content or [])
+                       if getattr(block, "type", "") == "text")
+        reason = str(message.stop_reason or "end_turn")
+        return Response(text, _FINISH.get(reason, f"other:{reason}"), tokens, label)

@@ -1,0 +1,93 @@
+"""Parameters of the VLM detectors, and the protocol-neutral record of one response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import urlsplit, urlunsplit
+
+from phibench.records import TokenUsage
+
+SIMULATED_HEADER = "x-phibench-simulated"
+"""Response header by which a local test server (:mod:`phibench.testing`) declares itself."""
+SIMULATED_SUFFIX = " (simulated)"
+"""Appended to the endpoint of such answers; equals ``phibench.scoring.scorecard.SIMULATED_SUFFIX``
+(not imported: the scoring modules take a second to import, and every process registers plugins)."""
+
+
+@dataclass(frozen=True)
+class VlmParams:
+    """Parameters shared by every VLM detector (``detector.<name>`` on the command line)."""
+
+    model: str = ""
+    """Model (or serving endpoint) name sent with each request."""
+    base_url: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
+    """API base URL; null: the vendor's own."""
+    api_key_env: Optional[str] = None  # noqa: UP007
+    """Name of the environment variable holding the API key (the key itself is never config)."""
+    prompt: str = "phi_json_v1"
+    """Prompt file in configs/prompts/ (or a path)."""
+    temperature: Optional[float] = 0.0  # noqa: UP007
+    max_tokens: int = 400
+    image_long_side: int = 768
+    """The image's long side is cut to this many pixels (never upscaled); 0 keeps the size."""
+    image_format: str = "jpeg"
+    """jpeg or png."""
+    jpeg_quality: int = 90
+    max_in_flight: int = 16
+    """Requests in flight at once per worker process (also bounded by run.batch_size)."""
+    requests_per_minute: float = 0.0
+    """Client-side limit per worker; 0: none."""
+    tokens_per_minute: float = 0.0
+    """Client-side limit per worker (estimated before, corrected after each request); 0: none."""
+    timeout_s: float = 60.0
+    """Per-request timeout."""
+    max_attempts: int = 6
+    """Attempts per sample, the first included."""
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 60.0
+    retry_budget_ratio: float = 0.2
+    """Retries allowed per worker: retry_budget_min + this share of first attempts."""
+    retry_budget_min: int = 20
+    cache: str = "read_write"
+    """read_write | replay | off (see the cache module)."""
+    cache_root: Optional[str] = None  # noqa: UP007
+    """The folder whose ``cache/`` holds the responses: the run directory (the shipped configs
+    resolve it on the driver, so it travels to workers as data), or a recorded run's to replay."""
+    price: Optional[str] = None  # noqa: UP007
+    """Entry of configs/pricing.yaml; null: the model name."""
+    price_input_per_1m: Optional[float] = None  # noqa: UP007
+    price_output_per_1m: Optional[float] = None  # noqa: UP007
+    pricing_file: Optional[str] = None  # noqa: UP007
+    """Pricing table; null: configs/pricing.yaml."""
+    expected_output_tokens: int = 60
+    """Output tokens per image assumed by `phibench estimate`."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete response, normalised across protocols; what the cache stores."""
+
+    text: str
+    finish: str
+    usage: TokenUsage
+    endpoint: str
+
+    def entry(self) -> dict[str, Any]:
+        return {"text": self.text, "finish": self.finish, "endpoint": self.endpoint,
+                "usage": {"input": self.usage.input_tokens, "output": self.usage.output_tokens}}
+
+    @classmethod
+    def from_entry(cls, e: dict[str, Any]) -> "Response":
+        u = e.get("usage") or {}
+        usage = TokenUsage(int(u.get("input", 0)), int(u.get("output", 0)))
+        return cls(str(e.get("text") or ""), str(e.get("finish") or "stop"), usage,
+                   str(e.get("endpoint", "")))
+
+
+def clean_url(url: str) -> str:
+    """``url`` without user info, query or fragment: safe to record."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
