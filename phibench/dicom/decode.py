@@ -26,14 +26,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import FileMetaDataset
 from pydicom.pixels import as_pixel_options, get_decoder
-from pydicom.uid import (
-    UID,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    JPEG2000,
-    JPEG2000Lossless,
-)
+from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from phibench.dicom.read import PIXEL_KEYWORDS
 from phibench.exceptions import SampleFailure
@@ -44,11 +37,6 @@ log = logging.getLogger(__name__)
 
 _ITEM_TAG = b"\xfe\xff\x00\xe0"  # first bytes of encapsulated (compressed) pixel data, LE item tag
 _MAX_DETAIL = 220
-
-PREFERRED_PLUGIN: dict[str, str] = {JPEG2000Lossless: "pylibjpeg", JPEG2000: "pylibjpeg"}
-"""Decoder plugins tried first for a transfer syntax, where pydicom's default order picks a
-slower one: OpenJPEG (pylibjpeg) decodes JPEG 2000 ~1.5x faster than GDCM here
-(benchmarks/README.md). Any failure falls back to pydicom's own order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +93,10 @@ def decode_frame(ds: pydicom.Dataset, index: int) -> DecodedFrame:
         decoder = get_decoder(tsyntax)
     except NotImplementedError as exc:
         raise SampleFailure("decode", f"unsupported transfer syntax {_ts_name(tsyntax)}") from exc
-    options = {"raw": False, "correct_unused_bits": True, **as_pixel_options(view)}
-    preferred = PREFERRED_PLUGIN.get(tsyntax)
     try:
-        if preferred in decoder.available_plugins:
-            try:
-                arr, props = decoder.as_array(view, index=index, decoding_plugin=preferred, **options)
-            except Exception:  # noqa: BLE001 - the default order below reports the real error
-                log.debug("preferred decoder %s failed; trying pydicom's order", preferred)
-                arr, props = decoder.as_array(view, index=index, **options)
-        else:
-            arr, props = decoder.as_array(view, index=index, **options)
+        arr, props = decoder.as_array(
+            view, index=index, raw=False, correct_unused_bits=True, **as_pixel_options(view)
+        )
     except Exception as exc:
         raise SampleFailure(
             "decode", f"cannot decode {_ts_name(tsyntax)} pixel data: {_detail(exc)}"
