@@ -11,7 +11,7 @@ import itertools
 import os
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,16 @@ class Task:
 
 
 @dataclass(frozen=True)
+class StoreSpec:
+    """Where and how often a worker appends its own rows to ``<run_dir>/results.parquet``."""
+
+    run_dir: str
+    """Absolute path of the run directory; on a cluster it must be storage every worker sees."""
+    flush_rows: int = 32
+    flush_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     """Everything a worker needs to process tasks, as plain data."""
 
@@ -41,16 +51,28 @@ class PipelineSpec:
     """Frames handed to the detector per call (lets remote detectors work concurrently)."""
     session_id: str = ""
     session_started_at: float = 0.0
+    store: StoreSpec | None = None
+    """Set when workers store their rows themselves (Spark); the inline executor uses its sink."""
 
 
-def process(tasks: Iterable[Task], spec: PipelineSpec) -> Iterator[list[dict[str, Any]]]:
+Watch = Callable[[str, list[Task]], None]
+"""Told ``(stage, tasks)`` just before a stage starts on them: ``"decode"`` (read and render one
+file) or ``"detect"`` (one batch). Executors use it to know what a dead worker was doing."""
+
+
+def process(
+    tasks: Iterable[Task], spec: PipelineSpec, watch: Watch | None = None
+) -> Iterator[list[dict[str, Any]]]:
     """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch."""
     detector: Detector = worker.instance(spec.detector)
     where = f"{socket.gethostname()}:{os.getpid()}"
     pending: list[tuple[Task, Frame, float]] = []
+    watch = watch or (lambda stage, tasks: None)
     for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
         failed: list[dict[str, Any]] = []
-        for task, outcome, render_s in _render_file(list(group), detector.needs_header):
+        group_tasks = list(group)
+        watch("decode", group_tasks)
+        for task, outcome, render_s in _render_file(group_tasks, detector.needs_header):
             if isinstance(outcome, SampleError):
                 failed.append(_row(task, Detection.failed(outcome), spec, where, render_s, 0.0))
             else:
@@ -59,9 +81,19 @@ def process(tasks: Iterable[Task], spec: PipelineSpec) -> Iterator[list[dict[str
             yield failed
         while len(pending) >= spec.batch_size:
             batch, pending = pending[: spec.batch_size], pending[spec.batch_size :]
+            watch("detect", [task for task, _, _ in batch])
             yield _detect(detector, batch, spec, where)
     if pending:
+        watch("detect", [task for task, _, _ in pending])
         yield _detect(detector, pending, spec, where)
+
+
+def failed_rows(
+    tasks: Iterable[Task], error: SampleError, spec: PipelineSpec
+) -> list[dict[str, Any]]:
+    """Error rows for ``tasks`` without running them (e.g. a file that killed its worker)."""
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    return [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
 
 
 def _render_file(
@@ -128,6 +160,7 @@ def _row(
         "input_tokens": det.usage.input_tokens,
         "output_tokens": det.usage.output_tokens,
         "latency_s": det.latency_s,
+        "attempts": det.attempts,
         "cpu_s": det.cpu_s,
         "render_s": render_s,
         "cost_usd": cost,

@@ -3,11 +3,17 @@
 Built once per process from the ``phibench`` entry-point group (built-ins included) by calling
 each plugin's ``phibench_register_*`` hooks. Set ``PHIBENCH_BLOCK_PLUGINS`` to a comma-separated
 list of entry-point names to keep plugins out (``phibench plugins`` shows the names).
+
+Set ``PHIBENCH_EXTRA_PLUGINS`` to a comma-separated list of ``module`` or ``module:attribute``
+references to register plugins that no installed distribution declares (a notebook's module, a
+test's detector). The Spark executor forwards both variables to its workers, so every process of
+a run sees the same registry; the modules must be importable there.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,9 +101,22 @@ def plugin_manager(extra: list[object] | None = None) -> pluggy.PluginManager:
     for name in filter(None, os.environ.get("PHIBENCH_BLOCK_PLUGINS", "").split(",")):
         pm.set_blocked(name.strip())
     pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    for ref in os.environ.get("PHIBENCH_EXTRA_PLUGINS", "").split(","):
+        if ref.strip():
+            pm.register(_import_ref(ref.strip()), name=ref.strip())
     for obj in extra or []:
         pm.register(obj)
     return pm
+
+
+def _import_ref(ref: str) -> object:
+    """The object named by ``module`` or ``module:attribute`` (``PHIBENCH_EXTRA_PLUGINS``)."""
+    module, _, attr = ref.partition(":")
+    try:
+        obj: object = importlib.import_module(module)
+        return getattr(obj, attr) if attr else obj
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"PHIBENCH_EXTRA_PLUGINS: cannot load {ref!r}: {exc}") from exc
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from collections import Counter
@@ -108,6 +109,7 @@ class _BufferedSink:
 def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry | None = None) -> dict[str, Any]:
     """Run (or resume) the configured run in ``run_dir`` and return its scorecard."""
     registry = registry or default_registry()
+    os.environ["PHIBENCH_RUN_DIR"] = str(run_dir.resolve())  # configs may place data there (${oc.env:})
     p = plan(cfg, registry)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RESOLVED_FILE).write_text(OmegaConf.to_yaml(OmegaConf.create(p.resolved)))

@@ -1,4 +1,4 @@
-"""Built-in executors."""
+"""Built-in executors: ``spark`` (the default: local[*] or a cluster) and ``inline`` (debugging)."""
 
 from phibench import hookimpl
 from phibench.registry import Register
@@ -7,5 +7,7 @@ from phibench.registry import Register
 @hookimpl
 def phibench_register_executors(register: Register) -> None:
     from phibench_plugins.executors.inline import InlineExecutor
+    from phibench_plugins.executors.spark import SparkExecutor
 
     register.add("inline", InlineExecutor)
+    register.add("spark", SparkExecutor)
