@@ -1,4 +1,4 @@
-"""Worker side of :class:`~phibench.spark.PhiDetector`: pandas batches of paths → detection columns.
+"""Worker side of :class:`~phibench.spark.PhiDetector`: batches of paths → detection columns.
 
 Each input row names a DICOM file (and, optionally, a frame). Rows become pipeline tasks, the
 same :func:`phibench.pipeline.process` as ``phibench run`` answers them with the detector cached
@@ -22,7 +22,9 @@ from phibench.pipeline import PipelineSpec, Task, process
 from phibench.records import GroundTruth, Sample
 from phibench.spark.rows import limit_threads
 
-USAGE_TYPE = "struct<input_tokens:bigint,output_tokens:bigint,latency_s:double,cpu_s:double,cost_usd:double>"
+USAGE_TYPE = (
+    "struct<input_tokens:bigint,output_tokens:bigint,latency_s:double,cpu_s:double,cost_usd:double>"
+)
 DETECTION_SCHEMA = f"has_phi boolean, entities string, error string, usage {USAGE_TYPE}"
 """Columns :class:`~phibench.spark.PhiDetector` adds: ``has_phi`` (null when there is no answer),
 ``entities`` (JSON list; each entity with its ``frame``), ``error`` (``stage: type: message``)
@@ -35,7 +37,11 @@ CHUNK_ROWS = 64
 
 
 def detect_batches(
-    batches: Iterator[pd.DataFrame], spec: PipelineSpec, path_col: str, frame_col: str | None, threads: int
+    batches: Iterator[pd.DataFrame],
+    spec: PipelineSpec,
+    path_col: str,
+    frame_col: str | None,
+    threads: int,
 ) -> Iterator[pd.DataFrame]:
     """``mapInPandas`` function: each batch comes back with the detection columns appended."""
     limit_threads(threads)
@@ -81,7 +87,9 @@ def combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
             first["error"] if len(rows) == 1 else f"frame {first['frame']}: {first['error']}"
         )
     entities = [
-        {**entity, "frame": r["frame"]} for r in rows for entity in json.loads(r["entities"] or "[]")
+        {**entity, "frame": r["frame"]}
+        for r in rows
+        for entity in json.loads(r["entities"] or "[]")
     ]
     usage = {
         "input_tokens": sum(int(r["input_tokens"] or 0) for r in rows),

@@ -106,7 +106,9 @@ def spark_session(
                 "start one first, or pass executor.master=local[*] or spark://HOST:PORT"
             )
         return active
-    settings = _settings(master, threads_per_worker, max_failures, ui, log_level, python, conf, app_name)
+    settings = _settings(
+        master, threads_per_worker, max_failures, ui, log_level, python, conf, app_name
+    )
     key = tuple(sorted(settings.items()))
     if _owned is not None and _owned[0] == key and _alive(_owned[1]):
         return _owned[1]
@@ -162,6 +164,7 @@ def _settings(
     app_name: str,
 ) -> dict[str, str]:
     resolved = resolve_master(master, threads_per_worker=threads, max_failures=max_failures)
+    log4j = f"-Dlog4j2.configurationFile=file:{_log4j_file(log_level)}"
     out = {
         "spark.master": resolved,
         "spark.app.name": app_name,
@@ -170,7 +173,7 @@ def _settings(
         "spark.task.maxFailures": str(max_failures),
         "spark.python.worker.reuse": "true",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{_log4j_file(log_level)}",
+        "spark.driver.extraJavaOptions": log4j,
         "spark.executorEnv.PHIBENCH_THREADS_PER_WORKER": str(threads),
     }
     if python:

@@ -88,7 +88,8 @@ class DicomTransformer(Transformer, HasInputCol, DefaultParamsReadable, DefaultP
     def plugin_spec(self) -> PluginSpec:
         """The validated spec of this stage's plugin: unknown names and bad parameters fail here."""
         name = self.plugin_name()
-        plugin = default_registry().build(self.kind, name, json.loads(self.getOrDefault(self.pluginParams)))
+        params = json.loads(self.getOrDefault(self.pluginParams))
+        plugin = default_registry().build(self.kind, name, params)
         return PluginSpec.of(self.kind, name, plugin.params)
 
     def pipeline_spec(self) -> PipelineSpec:
@@ -105,7 +106,9 @@ class DicomTransformer(Transformer, HasInputCol, DefaultParamsReadable, DefaultP
         added = StructType.fromDDL(self.output_schema)
         clash = sorted(set(added.fieldNames()) & set(dataset.columns))
         if clash:
-            raise ValueError(f"{type(self).__name__}: the input already has columns {clash}; rename them first")
+            raise ValueError(
+                f"{type(self).__name__}: the input already has columns {clash}; rename them first"
+            )
         path_col = self.getInputCol()
         if path_col not in dataset.columns:
             raise ValueError(f"{type(self).__name__}: no column {path_col!r} (set inputCol)")
@@ -123,7 +126,9 @@ class PhiDetector(DicomTransformer):
     kind = "detector"
     output_schema = DETECTION_SCHEMA
 
-    detector = Param(Params._dummy(), "detector", "name of a registered detector", TypeConverters.toString)
+    detector = Param(
+        Params._dummy(), "detector", "name of a registered detector", TypeConverters.toString
+    )
 
     @keyword_only
     def __init__(
@@ -171,6 +176,8 @@ class PhiDetector(DicomTransformer):
         )
 
 
-def detect_phi(df: DataFrame, detector: str = "local", *, input_col: str = "path", **params: Any) -> DataFrame:
-    """``df`` with detection columns: ``PhiDetector(inputCol=..., detector=..., detectorParams=params)``."""
+def detect_phi(
+    df: DataFrame, detector: str = "local", *, input_col: str = "path", **params: Any
+) -> DataFrame:
+    """``df`` with detection columns, as ``PhiDetector(inputCol, detector, detectorParams)``."""
     return PhiDetector(inputCol=input_col, detector=detector, detectorParams=params).transform(df)

@@ -1,4 +1,4 @@
-"""``executor=spark``: the per-sample pipeline in Spark Python workers, on this machine or a cluster.
+"""``executor=spark``: the per-sample pipeline in Spark Python workers, here or on a cluster.
 
 The driver turns the planned tasks into a DataFrame of task rows, range-partitioned by path into
 partitions of nearly equal size that never split a file (a file is read once), and runs
@@ -52,7 +52,8 @@ class SparkExecutor(Executor):
         """Partitions of the task rows; 0: eight per parallel slot (small, even partitions keep
         every worker busy to the end), at most one per file."""
         arrow_batch_size: int = 1000
-        """Task rows per Arrow batch handed to a worker (``spark.sql.execution.arrow.maxRecordsPerBatch``)."""
+        """Task rows per Arrow batch handed to a worker
+        (``spark.sql.execution.arrow.maxRecordsPerBatch``)."""
         threads_per_worker: int = 1
         """Native threads (torch, OpenMP, BLAS) per Python worker."""
         max_failures: int = 4
@@ -68,7 +69,7 @@ class SparkExecutor(Executor):
 
     def execute(self, tasks: Sequence[Task], pipeline: PipelineSpec, sink: RowSink) -> None:
         if pipeline.store is None:
-            raise ConfigError("executor=spark stores rows from its workers; PipelineSpec.store is not set")
+            raise ConfigError("executor=spark stores rows from its workers: set PipelineSpec.store")
         from phibench.spark.session import parallelism, spark_session, ui_url
         from phibench.spark.rows import TASK_SCHEMA, tasks_to_pandas
         from phibench_plugins.executors.spark_worker import ACK_SCHEMA, run_partition
@@ -94,10 +95,11 @@ class SparkExecutor(Executor):
         with _arrow_batch_size(spark, p.arrow_batch_size):
             acks = _run_with_progress(spark, job, pipeline.session_id, _PartWatcher(results, sink))
         stored, skipped, died = (sum(a[i] for a in acks) for i in range(3))
-        if stored + skipped != len(ordered):
-            log.error("spark: %d tasks but %d acknowledged; rerun to complete", len(ordered), stored + skipped)
+        if (acked := stored + skipped) != len(ordered):
+            log.error("spark: %d tasks, %d acknowledged; rerun to complete", len(ordered), acked)
         if died:
-            log.warning("spark: %d samples recorded as WorkerDied (their file killed a worker)", died)
+            log.warning("spark: %d samples recorded as WorkerDied (their file killed a worker)",
+                        died)
         _log_workers(Path(pipeline.store.run_dir), pipeline.session_id)
 
     def _partitions(self, tasks: Sequence[Task], parallelism: int) -> int:
@@ -167,7 +169,8 @@ def _run_with_progress(spark: Any, job: Any, group: str, watcher: _PartWatcher) 
 def _cause(exc: BaseException) -> str:
     """The line that says what went wrong: a Python worker's exception, else the first line."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    raised = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Failure): ", line)]
+    pattern = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Failure): ")
+    raised = [line for line in lines if pattern.match(line)]
     return (raised[-1] if raised else lines[0] if lines else type(exc).__name__)[:500]
 
 

@@ -99,7 +99,8 @@ class _Output:
         """Buffer ``rows``; True when that flushed the buffer."""
         self.buffer.extend(rows)
         self.samples += len(rows)
-        if len(self.buffer) >= self.flush_rows or time.monotonic() - self.last >= self.flush_seconds:
+        due = time.monotonic() - self.last >= self.flush_seconds
+        if due or len(self.buffer) >= self.flush_rows:
             self.flush()
             return True
         return False
