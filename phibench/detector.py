@@ -24,6 +24,11 @@ class Detector(Plugin):
     needs_header: ClassVar[bool] = False
     """Whether this detector reads the DICOM header (``Frame.header``)."""
 
+    preferred_batch_size: int = 0
+    """Frames per :meth:`detect_many` call this detector needs to work well (concurrent remote
+    detectors want several times their in-flight limit); the pipeline uses the larger of this and
+    ``run.batch_size``. 0: no preference."""
+
     def detect(self, frame: Frame) -> Detection:
         raise NotImplementedError
 

@@ -65,6 +65,7 @@ def process(
 ) -> Iterator[list[dict[str, Any]]]:
     """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch."""
     detector: Detector = worker.instance(spec.detector)
+    batch_size = max(spec.batch_size, int(detector.preferred_batch_size or 0), 1)
     where = f"{socket.gethostname()}:{os.getpid()}"
     pending: list[tuple[Task, Frame, float]] = []
     watch = watch or (lambda stage, tasks: None)
@@ -79,8 +80,8 @@ def process(
                 pending.append((task, outcome, render_s))
         if failed:
             yield failed
-        while len(pending) >= spec.batch_size:
-            batch, pending = pending[: spec.batch_size], pending[spec.batch_size :]
+        while len(pending) >= batch_size:
+            batch, pending = pending[:batch_size], pending[batch_size:]
             watch("detect", [task for task, _, _ in batch])
             yield _detect(detector, batch, spec, where)
     if pending:

@@ -142,8 +142,8 @@ class VlmDetector(Detector):
     @property
     def preferred_batch_size(self) -> int:
         """Frames per ``detect_many`` call that keep ``max_in_flight`` requests busy: each call
-        starts with a ramp and ends with a partial round, so more frames per call waste less. A
-        hint for ``run.batch_size`` (the pipeline does not read it yet)."""
+        starts with a ramp and ends with a partial round, so more frames per call waste less. The
+        pipeline uses it when ``run.batch_size`` is smaller."""
         return 8 * self.params.max_in_flight
 
     # -- protocol hooks --------------------------------------------------------------------------
