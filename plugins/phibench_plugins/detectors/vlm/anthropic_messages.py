@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from phibench.records import TokenUsage
 from phibench_plugins.detectors.vlm.base import VlmDetector
-from phibench_plugins.detectors.vlm.errors import TransportError, parse_retry_after, status_error
 from phibench_plugins.detectors.vlm.image import EncodedImage
 from phibench_plugins.detectors.vlm.params import Response, VlmParams
 from phibench_plugins.detectors.vlm.pricing import anthropic_image_tokens
@@ -55,22 +54,8 @@ class AnthropicMessagesDetector(VlmDetector):
 
     async def _send(self, image: EncodedImage) -> Response:
         import anthropic
-        import pydantic
 
-        try:
-            raw = await self._client.messages.with_raw_response.create(**self._request(image))
-        except anthropic.APIStatusError as exc:
-            raise status_error(exc.status_code, parse_retry_after(exc.response.headers),
-                               self.params.api_key_env) from None
-        except anthropic.APITimeoutError:
-            raise TransportError("timed out", retryable=True) from None
-        except anthropic.APIConnectionError:
-            raise TransportError("connection dropped before a response", retryable=True) from None
-        label = self._label(raw.headers)
-        try:
-            message = await self._parsed(raw)
-        except (ValueError, TypeError, pydantic.ValidationError):
-            raise TransportError("malformed response body", retryable=True) from None
+        message, label = await self._create_parsed(anthropic, self._client.messages.with_raw_response.create, image)
         u = message.usage
         tokens = TokenUsage(int(u.input_tokens or 0), int(u.output_tokens or 0)) if u else \
             TokenUsage()

@@ -33,7 +33,12 @@ from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
 from phibench.records import Detection, SampleError
 from phibench_plugins.detectors.vlm.cache import MODES, ResponseCache, cache_folder, cache_key
-from phibench_plugins.detectors.vlm.errors import CacheMiss
+from phibench_plugins.detectors.vlm.errors import (
+    CacheMiss,
+    TransportError,
+    parse_retry_after,
+    status_error,
+)
 from phibench_plugins.detectors.vlm.estimator import Estimator
 from phibench_plugins.detectors.vlm.image import FORMATS, EncodedImage, encode_image, pixels_sha256
 from phibench_plugins.detectors.vlm.limits import RateLimiter, RetryBudget
@@ -166,6 +171,33 @@ class VlmDetector(Detector):
                 "prompt": self.prompt.tag, "prompt_sha256": self.prompt.sha256,
                 "temperature": p.temperature, "max_tokens": p.max_tokens,
                 "image": [p.image_long_side, p.image_format, p.jpeg_quality]}
+
+    async def _create_parsed(self, sdk: Any, create: Any, image: EncodedImage) -> tuple[Any, str]:
+        """Send one request with ``create`` (an SDK's ``with_raw_response.create``) and parse it.
+
+        The openai and anthropic SDKs share their error classes' shape, so their failures map to
+        :class:`~.errors.TransportError` here, once. Returns ``(parsed response, endpoint label)``.
+        """
+        import pydantic
+
+        try:
+            raw = await create(**self._request(image))
+        except sdk.APIStatusError as exc:
+            raise status_error(exc.status_code, parse_retry_after(exc.response.headers),
+                               self.params.api_key_env) from None
+        except sdk.APITimeoutError:
+            raise TransportError("timed out", retryable=True) from None
+        except sdk.APIConnectionError:
+            raise TransportError("connection dropped before a response", retryable=True) from None
+        label = self._label(raw.headers)
+        try:
+            return await self._parsed(raw), label
+        except (ValueError, TypeError, pydantic.ValidationError):
+            raise TransportError("malformed response body", retryable=True) from None
+
+    def _request(self, image: EncodedImage) -> dict[str, Any]:
+        """The SDK call's keyword arguments for one image (protocol modules define it)."""
+        raise NotImplementedError
 
     @staticmethod
     async def _parsed(raw: Any) -> Any:

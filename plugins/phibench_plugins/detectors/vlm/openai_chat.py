@@ -15,7 +15,6 @@ from typing import Any, ClassVar, Optional
 from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
 from phibench_plugins.detectors.vlm.base import VlmDetector
-from phibench_plugins.detectors.vlm.errors import TransportError, parse_retry_after, status_error
 from phibench_plugins.detectors.vlm.image import EncodedImage
 from phibench_plugins.detectors.vlm.params import Response, VlmParams
 from phibench_plugins.detectors.vlm.pricing import openai_image_tokens
@@ -88,23 +87,8 @@ class OpenAIChatDetector(VlmDetector):
 
     async def _send(self, image: EncodedImage) -> Response:
         import openai
-        import pydantic
 
-        completions = self._client.chat.completions
-        try:
-            raw = await completions.with_raw_response.create(**self._request(image))
-        except openai.APIStatusError as exc:
-            raise status_error(exc.status_code, parse_retry_after(exc.response.headers),
-                               self.params.api_key_env) from None
-        except openai.APITimeoutError:
-            raise TransportError("timed out", retryable=True) from None
-        except openai.APIConnectionError:
-            raise TransportError("connection dropped before a response", retryable=True) from None
-        label = self._label(raw.headers)
-        try:
-            completion = await self._parsed(raw)
-        except (ValueError, TypeError, pydantic.ValidationError):
-            raise TransportError("malformed response body", retryable=True) from None
+        completion, label = await self._create_parsed(openai, self._client.chat.completions.with_raw_response.create, image)
         u = completion.usage
         tokens = TokenUsage(int(u.prompt_tokens or 0), int(u.completion_tokens or 0)) if u else \
             TokenUsage()
