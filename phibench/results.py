@@ -11,6 +11,7 @@ wins when reading through :meth:`ResultStore.read`.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -89,3 +90,28 @@ class ResultStore:
         if not self.path.exists() or not any(self.path.glob("*.parquet")):
             return set()
         return set(pq.read_table(self.path, columns=["sample_id"], schema=SCHEMA)["sample_id"].to_pylist())
+
+
+class BufferedAppender:
+    """Buffers rows and appends them to a :class:`ResultStore` every ``flush_rows`` rows or
+    ``flush_seconds``, whichever comes first: the driver's sink and Spark workers both use it."""
+
+    def __init__(self, store: ResultStore, flush_rows: int, flush_seconds: float) -> None:
+        self.store, self.flush_rows, self.flush_seconds = store, flush_rows, flush_seconds
+        self.buffer: list[dict[str, Any]] = []
+        self.last = time.monotonic()
+
+    def add(self, rows: list[dict[str, Any]]) -> bool:
+        """Buffer ``rows``; True when that flushed the buffer."""
+        self.buffer.extend(rows)
+        due = time.monotonic() - self.last >= self.flush_seconds
+        if due or len(self.buffer) >= self.flush_rows:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> int:
+        """Append what is buffered as one part; the number of rows written."""
+        written = self.store.append(self.buffer)
+        self.buffer, self.last = [], time.monotonic()
+        return written

@@ -26,7 +26,7 @@ from phibench.pipeline import PipelineSpec, StoreSpec, Task
 from phibench.plugin import validate_params
 from phibench.progress import progress_bar
 from phibench.registry import Registry, default_registry
-from phibench.results import ResultStore
+from phibench.results import BufferedAppender, ResultStore
 from phibench.scoring import build_scorecard
 from phibench.specs import PluginSpec
 
@@ -82,28 +82,21 @@ def _tasks(registry: Registry, spec: PluginSpec) -> list[Task]:
 
 
 class _BufferedSink:
-    """Collects finished rows and appends them to the store every N rows or T seconds."""
+    """The driver's sink: rows go to the store in buffered parts; every row advances progress."""
 
     def __init__(self, store: ResultStore, settings: RunSettings, advance: Any) -> None:
-        self.store, self.settings, self.advance = store, settings, advance
-        self.buffer: list[dict[str, Any]] = []
-        self.last = time.monotonic()
+        self.appender = BufferedAppender(store, settings.flush_rows, settings.flush_seconds)
+        self.advance = advance
 
     def __call__(self, rows: list[dict[str, Any]]) -> None:
-        self.buffer.extend(rows)
+        self.appender.add(rows)
         self.advance(len(rows))
-        if (
-            len(self.buffer) >= self.settings.flush_rows
-            or time.monotonic() - self.last >= self.settings.flush_seconds
-        ):
-            self.flush()
 
     def stored(self, n: int) -> None:
         self.advance(n)
 
     def flush(self) -> None:
-        self.store.append(self.buffer)
-        self.buffer, self.last = [], time.monotonic()
+        self.appender.flush()
 
 
 def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry | None = None) -> dict[str, Any]:

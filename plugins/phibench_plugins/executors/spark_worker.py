@@ -29,7 +29,6 @@ import os
 import resource
 import socket
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -40,7 +39,7 @@ import pandas as pd
 from phibench import worker
 from phibench.pipeline import PipelineSpec, Task, failed_rows, process
 from phibench.records import SampleError
-from phibench.results import ResultStore
+from phibench.results import BufferedAppender, ResultStore
 from phibench.spark.rows import limit_threads, tasks_from_pandas
 
 ACK_SCHEMA = "stored long, skipped long, died long"
@@ -84,30 +83,24 @@ def run_partition(
     _write_stats(spec, out.samples)
 
 
-class _Output:
+class _Output(BufferedAppender):
     """Buffers rows and appends them to the store; counts what to acknowledge."""
 
     def __init__(self, spec: PipelineSpec) -> None:
         assert spec.store is not None
-        self.store = ResultStore(spec.store.run_dir)
-        self.flush_rows, self.flush_seconds = spec.store.flush_rows, spec.store.flush_seconds
-        self.buffer: list[dict[str, Any]] = []
-        self.last = time.monotonic()
+        store = spec.store
+        super().__init__(ResultStore(store.run_dir), store.flush_rows, store.flush_seconds)
         self.stored = self.skipped = self.died = self.samples = 0
 
     def add(self, rows: list[dict[str, Any]]) -> bool:
         """Buffer ``rows``; True when that flushed the buffer."""
-        self.buffer.extend(rows)
         self.samples += len(rows)
-        due = time.monotonic() - self.last >= self.flush_seconds
-        if due or len(self.buffer) >= self.flush_rows:
-            self.flush()
-            return True
-        return False
+        return super().add(rows)
 
-    def flush(self) -> None:
-        self.stored += self.store.append(self.buffer)
-        self.buffer, self.last = [], time.monotonic()
+    def flush(self) -> int:
+        written = super().flush()
+        self.stored += written
+        return written
 
     def ack(self) -> pd.DataFrame:
         df = pd.DataFrame({"stored": [self.stored], "skipped": [self.skipped], "died": [self.died]})
