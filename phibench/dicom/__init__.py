@@ -19,8 +19,16 @@ from pydicom import config as _pydicom_config
 from phibench.dicom.decode import frame_count
 from phibench.dicom.read import read_dataset, read_header
 from phibench.dicom.render import render_frame
+from phibench.dicom.write import WriteResult, write_redacted
 
-__all__ = ["frame_count", "read_dataset", "read_header", "render_frame"]
+__all__ = [
+    "WriteResult",
+    "frame_count",
+    "read_dataset",
+    "read_header",
+    "render_frame",
+    "write_redacted",
+]
 
 # PHI hygiene: pydicom's value-validation warnings quote header values ("Invalid value for VR
 # PN: 'DOE^JANE'"), and it both logs and warns them. phibench reads real files as they are, so
