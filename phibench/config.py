@@ -21,6 +21,11 @@ from phibench.registry import Registry
 GROUPS = ("detector", "dataset", "executor")
 """Config groups that select one plugin each; the group name is also the plugin kind."""
 
+OPTIONAL_GROUPS = ("redactor",)
+"""Plugin groups a run may leave unset (``redactor=easyocr`` turns redaction on)."""
+
+PLUGIN_GROUPS = GROUPS + OPTIONAL_GROUPS
+
 
 @dataclass
 class RunSettings:
@@ -48,6 +53,7 @@ class RunConfig:
     detector: Any = MISSING
     dataset: Any = MISSING
     executor: Any = MISSING
+    redactor: Any = None
     reporters: list[str] = field(default_factory=lambda: ["json", "markdown", "terminal"])
     run: RunSettings = field(default_factory=RunSettings)
 
@@ -71,7 +77,7 @@ def register_configs(registry: Registry, directory: Path | None = None) -> None:
     cs = ConfigStore.instance()
     cs.store(name="phibench_schema", node=RunConfig)
     directory = directory or config_dir()
-    for group in GROUPS:
+    for group in PLUGIN_GROUPS:
         for name in registry.names(group):
             if not (directory / group / f"{name}.yaml").exists():
                 cls = registry.get(group, name).cls

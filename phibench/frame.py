@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,11 @@ class Frame:
 
     header: "pydicom.Dataset | None" = None
     """The file's dataset, for header-aware detectors (holds PHI: never log its values)."""
+
+    ocr_cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Results of per-frame work shared between stages, keyed by who computed them (see
+    :func:`phibench.ocr.read_frame`): a detector and a redactor using the same OCR engine read
+    each frame once."""
 
     def rgb(self) -> np.ndarray:
         """The image as ``(H, W, 3)`` RGB ``uint8``."""

@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from phibench.exceptions import PhibenchError
-from phibench.config import GROUPS, config_dir, register_configs
+from phibench.config import PLUGIN_GROUPS, config_dir, register_configs
 from phibench.registry import Registry, default_registry
 
 log = logging.getLogger("phibench")
@@ -26,7 +26,7 @@ def check_plugin_names(overrides: list[str], registry: Registry) -> None:
     """Fail fast on ``group=NAME`` overrides that name no installed plugin."""
     for item in overrides:
         key, sep, value = item.lstrip("+~").partition("=")
-        if not sep or key not in GROUPS or "(" in value:
+        if not sep or key not in PLUGIN_GROUPS or "(" in value:
             continue
         for name in value.split(","):
             registry.get(key, name.strip())

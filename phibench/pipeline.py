@@ -1,8 +1,11 @@
 """The per-sample pipeline: the same function runs inline and inside Spark workers.
 
 For each file: read once, render each planned frame once, hand frames to the detector in small
-batches, and turn every outcome into a plain result row. No exception escapes for a sample: a
-failure at any stage becomes that sample's error row, and an error is never "no PHI".
+batches, and turn every outcome into a plain result row. With a redactor, a file's frames are kept
+until all of them have their detection; then the file is redacted (:mod:`phibench.redaction`),
+reusing the frames and their OCR, and its rows carry the redaction columns. No exception escapes
+for a sample: a failure at any stage becomes that sample's error row (or redaction error), and an
+error is never "no PHI".
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from phibench.detector import Detector
 from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.records import Detection, GroundTruth, Sample, SampleError
+from phibench.redaction import COLUMNS as REDACTION_COLUMNS
+from phibench.redaction import FileRedaction, Item, RedactionSpec
 from phibench.specs import PluginSpec
 
 
@@ -53,40 +58,86 @@ class PipelineSpec:
     session_started_at: float = 0.0
     store: StoreSpec | None = None
     """Set when workers store their rows themselves (Spark); the inline executor uses its sink."""
+    redaction: RedactionSpec | None = None
+    """Set when the run redacts: which redactor, and where the redacted files go."""
 
 
 Watch = Callable[[str, list[Task]], None]
 """Told ``(stage, tasks)`` just before a stage starts on them: ``"decode"`` (read and render one
-file) or ``"detect"`` (one batch). Executors use it to know what a dead worker was doing."""
+file), ``"detect"`` (one batch) or ``"redact"`` (one file). Executors use it to know what a dead worker was doing."""
 
 
 def process(
     tasks: Iterable[Task], spec: PipelineSpec, watch: Watch | None = None
 ) -> Iterator[list[dict[str, Any]]]:
-    """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch."""
+    """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch
+    (file by file when redacting)."""
     detector: Detector = worker.instance(spec.detector)
+    redaction = FileRedaction(spec.redaction) if spec.redaction else None
     batch_size = max(spec.batch_size, int(detector.preferred_batch_size or 0), 1)
     where = f"{socket.gethostname()}:{os.getpid()}"
-    pending: list[tuple[Task, Frame, float]] = []
     watch = watch or (lambda stage, tasks: None)
+    files = _Files(redaction, watch)
+    pending: list[tuple[Task, Frame, float]] = []
     for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
-        failed: list[dict[str, Any]] = []
         group_tasks = list(group)
+        files.open(group_tasks)
         watch("decode", group_tasks)
         for task, outcome, render_s in _render_file(group_tasks, detector.needs_header):
             if isinstance(outcome, SampleError):
-                failed.append(_row(task, Detection.failed(outcome), spec, where, render_s, 0.0))
+                det = Detection.failed(outcome)
+                files.add(task, None, det, _row(task, det, spec, where, render_s, 0.0))
             else:
                 pending.append((task, outcome, render_s))
-        if failed:
-            yield failed
+        yield from files.ready()
         while len(pending) >= batch_size:
             batch, pending = pending[:batch_size], pending[batch_size:]
             watch("detect", [task for task, _, _ in batch])
-            yield _detect(detector, batch, spec, where)
+            for task, frame, det, row in _detect(detector, batch, spec, where):
+                files.add(task, frame, det, row)
+            yield from files.ready()
     if pending:
         watch("detect", [task for task, _, _ in pending])
-        yield _detect(detector, pending, spec, where)
+        for task, frame, det, row in _detect(detector, pending, spec, where):
+            files.add(task, frame, det, row)
+    yield from files.ready()
+
+
+class _Files:
+    """Rows waiting for the rest of their file. Without a redactor nothing waits: rows are ready
+    as soon as they exist. With one, a file's rows (and frames) wait until every planned frame
+    of the file has its detection; then the file is redacted and its rows are ready."""
+
+    def __init__(self, redaction: FileRedaction | None, watch: Watch) -> None:
+        self.redaction, self.watch = redaction, watch
+        self.expected: dict[str, int] = {}
+        self.items: dict[str, list[tuple[Item, dict[str, Any], Task]]] = {}
+        self.loose: list[dict[str, Any]] = []
+
+    def open(self, tasks: list[Task]) -> None:
+        path = tasks[0].sample.path
+        self.expected[path] = self.expected.get(path, 0) + len(tasks)
+        self.items.setdefault(path, [])
+
+    def add(self, task: Task, frame: Frame | None, det: Detection, row: dict[str, Any]) -> None:
+        if self.redaction is None:
+            self.loose.append(row | dict.fromkeys(REDACTION_COLUMNS))
+            return
+        item = Item(task.sample, task.truth, frame, det)
+        self.items[task.sample.path].append((item, row, task))
+
+    def ready(self) -> Iterator[list[dict[str, Any]]]:
+        if self.loose:
+            rows, self.loose = self.loose, []
+            yield rows
+        if self.redaction is None:
+            return
+        for path in [p for p, got in self.items.items() if len(got) >= self.expected[p]]:
+            got = self.items.pop(path)
+            del self.expected[path]
+            self.watch("redact", [task for _, _, task in got])
+            cols = self.redaction.run(path, [item for item, _, _ in got])
+            yield [row | cols[item.sample.sample_id] for item, row, _ in got]
 
 
 def failed_rows(
@@ -94,7 +145,8 @@ def failed_rows(
 ) -> list[dict[str, Any]]:
     """Error rows for ``tasks`` without running them (e.g. a file that killed its worker)."""
     where = f"{socket.gethostname()}:{os.getpid()}"
-    return [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
+    rows = [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
+    return [r | dict.fromkeys(REDACTION_COLUMNS) for r in rows]
 
 
 def _render_file(
@@ -123,7 +175,7 @@ def _render_file(
 
 def _detect(
     detector: Detector, batch: list[tuple[Task, Frame, float]], spec: PipelineSpec, where: str
-) -> list[dict[str, Any]]:
+) -> list[tuple[Task, Frame, Detection, dict[str, Any]]]:
     frames = [frame for _, frame, _ in batch]
     try:
         detections = detector.detect_many(frames)
@@ -134,8 +186,9 @@ def _detect(
             Detection.failed(SampleError.from_exception(f.sample.path, "detect", exc)) for f in frames
         ]
     return [
-        _row(task, det, spec, where, render_s, detector.cost_usd(det, spec.price_per_core_hour_usd))
-        for (task, _, render_s), det in zip(batch, detections, strict=True)
+        (task, frame, det,
+         _row(task, det, spec, where, render_s, detector.cost_usd(det, spec.price_per_core_hour_usd)))
+        for (task, frame, render_s), det in zip(batch, detections, strict=True)
     ]
 
 

@@ -48,9 +48,26 @@ SCHEMA = pa.schema(
         pa.field("session_id", pa.string()),
         pa.field("session_started_at", pa.float64()),
         pa.field("finished_at", pa.float64()),
+        # redaction (null when the run has no redactor; see phibench.redaction.stage)
+        pa.field("redaction", pa.string()),
+        pa.field("redaction_reason", pa.string()),
+        pa.field("redacted_path", pa.string()),
+        pa.field("redaction_boxes", pa.string()),
+        pa.field("pixels_changed", pa.bool_()),
+        pa.field("image_height", pa.int32()),
+        pa.field("image_width", pa.int32()),
+        pa.field("residual_regions", pa.string()),
+        pa.field("redact_error", pa.string()),
+        pa.field("redact_error_stage", pa.string()),
+        pa.field("redact_s", pa.float64()),
+        pa.field("redact_cpu_s", pa.float64()),
     ]
 )
-"""Columns of ``results.parquet``. JSON strings hold entities and ground-truth regions (PHI)."""
+"""Columns of ``results.parquet``. JSON strings hold entities and ground-truth regions (PHI).
+
+``redaction`` is ``masked`` (this frame's pixels were changed), ``untouched`` or ``failed``;
+``redaction_boxes`` the padded boxes filled in this frame; ``residual_regions`` the indices of
+ground-truth PHI regions still readable after redaction (null: not checked)."""
 
 COLUMNS = SCHEMA.names
 

@@ -20,11 +20,12 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from phibench import versions
-from phibench.config import GROUPS, RunSettings
+from phibench.config import GROUPS, OPTIONAL_GROUPS, RunSettings
 from phibench.exceptions import ConfigError, DatasetError
 from phibench.pipeline import PipelineSpec, StoreSpec, Task
 from phibench.plugin import validate_params
 from phibench.progress import progress_bar
+from phibench.redaction import RedactionSpec
 from phibench.registry import Registry, default_registry
 from phibench.results import BufferedAppender, ResultStore
 from phibench.scoring import build_scorecard
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 META_FILE = "run_meta.json"
 RESOLVED_FILE = "config.resolved.yaml"
+REDACTED_DIR = "redacted"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,20 @@ def plan(cfg: DictConfig | dict[str, Any], registry: Registry) -> Plan:
             raise ConfigError(f"{kind}: no plugin chosen; pass {kind}=NAME")
         cls = registry.get(kind, str(name)).cls
         params = validate_params(cls, node, where=f"{kind} {name!r}")
+        specs[kind] = PluginSpec.of(kind, str(name), params)
+        resolved[kind] = {"name": name, **asdict(params)}
+    for kind in OPTIONAL_GROUPS:
+        node = dict(raw.get(kind) or {})
+        name = node.pop("name", None)
+        if not name:
+            resolved[kind] = None
+            continue
+        cls = registry.get(kind, str(name)).cls
+        params = validate_params(cls, node, where=f"{kind} {name!r}")
+        if kind == "redactor":
+            from phibench.redaction import policy
+
+            policy.check(params)
         specs[kind] = PluginSpec.of(kind, str(name), params)
         resolved[kind] = {"name": name, **asdict(params)}
     reporters = [str(r) for r in raw.get("reporters", [])]
@@ -114,6 +130,9 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         "detector": {"name": p.specs["detector"].name, **detector.describe()},
         "cost_basis": detector.cost_basis(p.settings.price_per_core_hour_usd),
     }
+    if "redactor" in p.specs:
+        redactor = registry.build("redactor", p.specs["redactor"].name, p.specs["redactor"].params)
+        meta["redactor"] = {"name": p.specs["redactor"].name, **redactor.describe()}
     (run_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
 
     tasks = _tasks(registry, p.specs["dataset"])
@@ -128,6 +147,11 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         session_id=uuid.uuid4().hex,
         session_started_at=time.time(),
         store=StoreSpec(str(run_dir.resolve()), p.settings.flush_rows, p.settings.flush_seconds),
+        redaction=(
+            RedactionSpec(p.specs["redactor"], str((run_dir / REDACTED_DIR).resolve()))
+            if "redactor" in p.specs
+            else None
+        ),
     )
     executor = registry.build("executor", p.specs["executor"].name, p.specs["executor"].params)
     if todo:
@@ -153,6 +177,8 @@ def report(run_dir: Path, registry: Registry | None = None, planned: set[str] | 
         versions=meta["versions"],
         detector=meta["detector"],
         cost_basis=meta["cost_basis"],
+        redactor=meta.get("redactor"),
+        price_per_core_hour_usd=float(meta["config"].get("run", {}).get("price_per_core_hour_usd", 0.0)),
     )
     scorecard["run_dir"] = str(run_dir)
     for name in meta["config"].get("reporters", []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from phibench.config import GROUPS, config_dir
+from phibench.config import PLUGIN_GROUPS, config_dir
 from phibench.exceptions import ConfigError
 from phibench.registry import default_registry
 from phibench.run import plan
@@ -16,7 +16,7 @@ def shipped(group: str) -> list[str]:
     return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
 
 
-@pytest.mark.parametrize(("group", "name"), [(g, n) for g in GROUPS for n in shipped(g)])
+@pytest.mark.parametrize(("group", "name"), [(g, n) for g in PLUGIN_GROUPS for n in shipped(g)])
 def test_each_shipped_option_composes_and_validates(group, name):
     overrides = [f"{group}={name}"]
     if group == "dataset" and name == "folder":
@@ -28,7 +28,7 @@ def test_each_shipped_option_composes_and_validates(group, name):
 
 def test_each_shipped_yaml_names_a_registered_plugin_of_its_group():
     registry = default_registry()
-    for group in GROUPS:
+    for group in PLUGIN_GROUPS:
         for name in shipped(group):
             assert OmegaConf.load(config_dir() / group / f"{name}.yaml").name == name
             registry.get(group, name)
@@ -61,3 +61,18 @@ def test_cfg_job_prints_the_composed_config_without_running(tmp_path):
     cfg = OmegaConf.create(out.stdout)
     assert cfg.detector.name == "flag_all" and cfg.dataset.name == "synthetic"
     assert not (tmp_path / "r").exists()
+
+
+def test_redaction_is_off_by_default_and_one_override_turns_it_on():
+    assert "redactor" not in plan(compose_run(), default_registry()).specs
+    p = plan(compose_run("redactor=easyocr", "redactor.mode=entities", "redactor.fill=background"),
+             default_registry())
+    assert p.specs["redactor"].params["mode"] == "entities"
+    assert p.resolved["redactor"]["fill"] == "background"
+
+
+@pytest.mark.parametrize(("key", "value"), [("mode", "boxes"), ("fill", "pink"), ("transfer_syntax", "jpeg"),
+                                            ("padding", "-1")])
+def test_impossible_redaction_settings_fail_on_the_driver(key, value):
+    with pytest.raises(ConfigError, match=key):
+        plan(compose_run("redactor=easyocr", f"redactor.{key}={value}"), default_registry())

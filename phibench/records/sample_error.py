@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STAGES = ("plan", "read", "decode", "render", "ocr", "detect", "redact", "write")
+STAGES = ("plan", "read", "decode", "render", "ocr", "detect", "redact", "write", "verify")
 """The stages of the per-sample pipeline, in order."""
 
 MAX_MESSAGE = 300

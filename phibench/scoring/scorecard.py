@@ -14,8 +14,9 @@ import pandas as pd
 
 from phibench.scoring.confusion import Confusion
 from phibench.scoring.per_category import per_category
+from phibench.scoring.redaction import redaction_quality
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SIMULATED_SUFFIX = " (simulated)"
 """Marks an endpoint that declared itself a local test server: its scorecard measures the pipeline."""
 
@@ -49,6 +50,8 @@ def build_scorecard(
     versions: dict[str, str],
     detector: dict[str, Any],
     cost_basis: str,
+    redactor: dict[str, Any] | None = None,
+    price_per_core_hour_usd: float = 0.0,
 ) -> dict[str, Any]:
     """The scorecard of the result rows ``df`` (one row per sample)."""
     confusion = Confusion.from_results(df)
@@ -86,6 +89,8 @@ def build_scorecard(
         },
         "cost_per_100k_usd": float(df["cost_usd"].fillna(0).mean() * 100_000) if len(df) else None,
         "cost_basis": cost_basis,
+        "redactor": redactor,
+        "redaction": redaction_quality(df, price_per_core_hour_usd),
         "config": config,
         "versions": versions,
     }

@@ -28,16 +28,14 @@ from statistics import median
 from typing import Any, ClassVar
 
 from phibench.detector import Detector
-from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
+from phibench import ocr
 from phibench.ocr import OcrEngine, TextBox
 from phibench.records import Detection, Entity
 from phibench.records.ground_truth import Box
-from phibench.specs import PluginSpec
 from phibench_plugins.detectors import header_phi, text_patterns
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -156,19 +154,15 @@ class LocalDetector(Detector):
     def setup(self) -> None:
         """Get the OCR engine from the per-process cache, so its model loads once per worker."""
         if self._engine is None:
-            self._fetch_engine()
-
-    def _fetch_engine(self) -> OcrEngine:
-        from phibench.worker import instance
-
-        spec = PluginSpec.of("ocr", self.params.ocr, dict(self.params.ocr_params))
-        self._engine = instance(spec)
-        return self._engine
+            self._engine = ocr.engine(self.params.ocr, dict(self.params.ocr_params))
 
     @property
     def engine(self) -> OcrEngine:
         """The OCR engine (fetched from the per-process cache on first use if need be)."""
-        return self._engine if self._engine is not None else self._fetch_engine()
+        if self._engine is None:
+            self.setup()
+        assert self._engine is not None
+        return self._engine
 
     def describe(self) -> dict[str, Any]:
         p: LocalParams = self.params
@@ -187,20 +181,8 @@ class LocalDetector(Detector):
     # -- detection ---------------------------------------------------------------------------
 
     def read_text(self, frame: Frame) -> list[TextBox]:
-        """OCR of the frame; any failure becomes a stage-``ocr`` error, never "no PHI"."""
-        engine = self.engine
-        try:
-            boxes = engine.read(frame.image)
-        except SampleFailure:
-            raise
-        except Exception as exc:
-            msg = " ".join(str(exc).split())[:200]
-            raise SampleFailure(
-                "ocr", f"OCR engine {self.params.ocr!r} failed: {type(exc).__name__}: {msg}"
-            ) from exc
-        if not isinstance(boxes, list) or not all(isinstance(b, TextBox) for b in boxes):
-            raise SampleFailure("ocr", f"OCR engine {self.params.ocr!r} returned no TextBox list")
-        return boxes
+        """OCR of the frame, shared with other stages; a failure is a stage-``ocr`` error."""
+        return ocr.read_frame(self.engine, frame)
 
     def detect(self, frame: Frame) -> Detection:
         p: LocalParams = self.params

@@ -35,6 +35,12 @@ def render(sc: dict[str, Any]) -> str:
             "## Harmless text flagged as PHI (lower is better)",
             _table(("category", "share flagged [95% CI]", "k/n"), tables.non_phi_rows(sc)),
         ]
+    if sc.get("redaction"):
+        parts += [
+            "## Redaction",
+            _table(("metric", "value [95% CI]", "k/n"), tables.redaction_rows(sc)),
+            _table(("", ""), tables.redaction_run_rows(sc)),
+        ]
     parts += ["## Run", _table(("", ""), tables.run_rows(sc))]
     return "\n\n".join(parts) + "\n"
 

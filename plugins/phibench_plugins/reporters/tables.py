@@ -73,3 +73,40 @@ def run_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
     if sc.get("errors_by_stage"):
         rows.append(("errors by stage", ", ".join(f"{k}: {v}" for k, v in sc["errors_by_stage"].items())))
     return rows
+
+
+REDACTION_ORDER = (
+    ("phi_regions_hidden", "PHI regions hidden (covered >= 90% and unreadable on re-OCR)"),
+    ("phi_regions_covered", "PHI regions covered >= 90% by the mask"),
+    ("phi_regions_unreadable", "PHI regions unreadable on re-OCR of the written file"),
+    ("phi_frames_masked", "frames with PHI that were masked"),
+    ("negatives_retained", "frames without PHI left byte-identical (pixels_retained)"),
+    ("nonphi_regions_masked", "harmless regions masked (lower is better)"),
+    ("masked_area_outside_phi", "share of image masked outside PHI boxes (lower is better)"),
+)
+
+
+def redaction_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The redaction-quality metrics, when the run redacted."""
+    red = sc.get("redaction")
+    if not red:
+        return []
+    out = []
+    for key, label in REDACTION_ORDER:
+        rate = red["metrics"].get(key)
+        out.append((label, pct(rate), count(rate) if rate and "k" in rate else f"n={rate.get('n', 0) if rate else 0}"))
+    return out
+
+
+def redaction_run_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
+    red = sc.get("redaction")
+    if not red:
+        return []
+    rows = [
+        ("frames", ", ".join(f"{k}: {v}" for k, v in red["frames"].items())),
+        ("files written (failed)", f"{red['files_written']} ({red['files_failed']})"),
+        ("redaction cost per 100k images", money(red.get("cost_per_100k_usd"))),
+    ]
+    if red.get("errors_by_stage"):
+        rows.append(("redaction errors by stage", ", ".join(f"{k}: {v}" for k, v in red["errors_by_stage"].items())))
+    return rows

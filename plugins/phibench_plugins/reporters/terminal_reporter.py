@@ -29,5 +29,8 @@ class TerminalReporter(Reporter):
         console.print(_table("Detection (95% Wilson CI)", ("metric", "value [CI]", "k/n"), tables.metric_rows(scorecard)))
         if scorecard["per_category"]["phi"]:
             console.print(_table("Recall per PHI category", ("category", "image", "region"), tables.category_rows(scorecard)))
+        if scorecard.get("redaction"):
+            console.print(_table("Redaction (95% CI)", ("metric", "value [CI]", "k/n"), tables.redaction_rows(scorecard)))
+            console.print(_table("Redaction run", ("", ""), tables.redaction_run_rows(scorecard)))
         console.print(_table("Run", ("", ""), tables.run_rows(scorecard)))
         console.print(f"results: {run_dir / 'results.parquet'}  scorecard: {run_dir / 'scorecard.json'}")

@@ -1,0 +1,11 @@
+"""Built-in redactors: they choose the boxes to mask; the core writes the redacted DICOM."""
+
+from phibench import hookimpl
+from phibench.registry import Register
+
+
+@hookimpl
+def phibench_register_redactors(register: Register) -> None:
+    from phibench_plugins.redactors.ocr_boxes import OcrBoxRedactor
+
+    register.add("easyocr", OcrBoxRedactor)

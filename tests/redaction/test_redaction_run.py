@@ -1,0 +1,145 @@
+"""Detector + redactor runs end to end: real EasyOCR, real synthetic DICOMs, real files written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pydicom
+import pytest
+
+from phibench.dicom import read_dataset
+from phibench.redaction.geometry import coverage, raster
+from phibench.results import ResultStore
+from phibench.run import execute
+from tests.helpers import compose_run, synthetic_overrides
+
+QUIET = ["run.progress=false", "reporters=[json,markdown]", "executor=inline"]
+N = 8
+
+
+def run(run_dir: Path, data_dir: Path, *overrides: str) -> tuple[dict, pd.DataFrame]:
+    cfg = compose_run(*synthetic_overrides(data_dir, N), *QUIET, *overrides)
+    return execute(cfg, run_dir), ResultStore(run_dir).read()
+
+
+def sha(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def pixel_bytes(path: str | Path) -> bytes:
+    return pydicom.dcmread(path)[0x7FE00010].value
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, data_dir):
+    """detector=local + redactor=easyocr (defaults: only flagged frames, verified)."""
+    run_dir = tmp_path_factory.mktemp("local_easyocr")
+    inputs_before = None
+    sc, df = run(run_dir, data_dir, "detector=local", "redactor=easyocr")
+    inputs_before = {p: sha(p) for p in df["path"].unique()}
+    return run_dir, sc, df, inputs_before
+
+
+@pytest.mark.slow
+def test_every_input_gets_one_valid_output_in_the_run_dir(local_run):
+    run_dir, sc, df, _ = local_run
+    assert df["redaction"].isin(["masked", "untouched"]).all(), df["redact_error"].dropna().tolist()
+    per_file = df.groupby("path")["redacted_path"].nunique()
+    assert (per_file == 1).all()
+    for src, dst in df.groupby("path")["redacted_path"].first().items():
+        assert Path(dst).parent == run_dir / "redacted" and Path(dst) != Path(src)
+        out, orig = read_dataset(dst), read_dataset(src)
+        out.pixel_array  # decodes
+        for kw in ("BitsAllocated", "BitsStored", "PixelRepresentation", "Rows", "Columns"):
+            assert getattr(out, kw) == getattr(orig, kw), kw
+        assert int(getattr(out, "NumberOfFrames", 1) or 1) == int(getattr(orig, "NumberOfFrames", 1) or 1)
+    assert sc["redaction"]["files_written"] == df["path"].nunique()
+
+
+@pytest.mark.slow
+def test_only_flagged_frames_change_and_untouched_files_are_copies(local_run):
+    _, _, df, _ = local_run
+    assert (df["pixels_changed"] == (df["has_phi_pred"] & (df["redaction_boxes"] != "[]"))).all()
+    for path, rows in df.groupby("path"):
+        dst = rows["redacted_path"].iloc[0]
+        if not rows["pixels_changed"].any():
+            assert sha(dst) == sha(path)  # byte for byte
+        else:
+            out = pydicom.dcmread(dst)
+            assert out.BurnedInAnnotation == "NO"
+            assert out.SOPInstanceUID != pydicom.dcmread(path).SOPInstanceUID
+            assert out.file_meta.MediaStorageSOPInstanceUID == out.SOPInstanceUID
+
+
+@pytest.mark.slow
+def test_inputs_are_never_modified(local_run):
+    _, _, df, before = local_run
+    assert {p: sha(p) for p in df["path"].unique()} == before
+
+
+@pytest.mark.slow
+def test_reocr_finds_none_of_the_phi_the_redactor_claims_to_hide(local_run):
+    _, _, df, _ = local_run
+    masked = df[df["pixels_changed"]]
+    assert len(masked) > 0
+    claimed = 0
+    for row in masked.itertuples():
+        assert isinstance(row.residual_regions, str), row.redact_error
+        residual = set(json.loads(row.residual_regions))
+        mask = raster([tuple(b) for b in json.loads(row.redaction_boxes)], row.image_width, row.image_height)
+        for i, r in enumerate(json.loads(row.truth_regions)):
+            if r["is_phi"] and coverage(tuple(r["box"]), mask) >= 0.9:
+                claimed += 1
+                assert i not in residual, f"{r['category']} region {i} of {row.sample_id} still readable"
+    assert claimed > 0
+
+
+@pytest.mark.slow
+def test_scorecard_reports_redaction_quality_with_intervals(local_run):
+    run_dir, sc, df, _ = local_run
+    red = sc["redaction"]
+    for name in ("phi_regions_hidden", "phi_regions_covered", "negatives_retained", "nonphi_regions_masked"):
+        m = red["metrics"][name]
+        assert {"value", "ci_low", "ci_high", "k", "n"} <= set(m)
+    negatives = df[~df["has_phi_true"]]
+    assert red["metrics"]["negatives_retained"]["n"] == len(negatives)
+    assert red["metrics"]["phi_regions_covered"]["n"] == sum(
+        r["is_phi"] for t in df["truth_regions"] for r in json.loads(t)
+    )
+    assert "## Redaction" in (run_dir / "scorecard.md").read_text()
+
+
+@pytest.mark.slow
+def test_redact_every_image_masks_text_of_frames_the_detector_passed(tmp_path, data_dir):
+    sc, df = run(tmp_path, data_dir, "detector=flag_none", "redactor=easyocr",
+                 "redactor.redact_even_if_undetected=true", "redactor.verify=false", "redactor.fill=background")
+    assert (df["redaction_reason"] == "every image").all()
+    with_text = df[df["truth_regions"].map(lambda t: len(json.loads(t)) > 0)]
+    assert with_text["pixels_changed"].mean() > 0.8
+    assert df["residual_regions"].isna().all()  # verify=false: nothing claimed
+
+
+def test_a_failed_detection_is_redacted_anyway_by_default(tmp_path, data_dir):
+    sc, df = run(tmp_path, data_dir, "detector=always_fails", "redactor=easyocr", "redactor.verify=false")
+    assert df["has_phi_pred"].isna().all() and df["error_stage"].eq("detect").all()
+    assert df["redaction_reason"].str.contains("fail closed").all()
+    assert df.loc[df["truth_regions"] != "[]", "pixels_changed"].any()
+
+
+def test_fail_closed_redaction_can_be_turned_off(tmp_path, data_dir):
+    sc, df = run(tmp_path, data_dir, "detector=always_fails", "redactor=easyocr",
+                 "redactor.redact_on_error=false")
+    assert not df["pixels_changed"].any()
+    assert df["redaction_reason"].str.contains("redact_on_error=false").all()
+
+
+def test_a_broken_redactor_writes_nothing_and_keeps_the_detections(tmp_path, data_dir):
+    sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=broken")
+    assert df["has_phi_pred"].all()  # detection results survive
+    assert (df["redaction"] == "failed").all() and df["redacted_path"].isna().all()
+    assert df["redact_error"].str.contains("no boxes today").all()
+    assert not any((tmp_path / "redacted").glob("*.dcm"))
+    assert sc["redaction"]["files_failed"] == df["path"].nunique()
