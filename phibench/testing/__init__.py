@@ -13,14 +13,21 @@ pointed at them::
 
 Servers: :class:`OpenAIChatServer` (chat completions), :class:`AnthropicMessagesServer`
 (messages). Faults: :class:`Reply`. Behaviours: :class:`Script`, :class:`FirstAttempts`,
-:class:`GroundTruthRule` (+ :func:`truth_by_image`). Every response is marked simulated, and a
-scorecard measured against these servers says ``simulated: true``: it measures the pipeline, not
-a model. ``python -m phibench.testing openai --latency 0.25`` serves one from a shell.
+:class:`GroundTruthRule` (+ :func:`truth_by_image`), :class:`TextRule` (text-only requests).
+Every response is marked simulated, and a scorecard measured against these servers says
+``simulated: true``: it measures the pipeline, not a model. ``python -m phibench.testing openai --latency 0.25`` serves one from a shell.
 """
 
 from phibench.testing.anthropic_server import AnthropicMessagesServer
 from phibench.testing.openai_server import OpenAIChatServer
-from phibench.testing.rules import FirstAttempts, GroundTruthRule, Script, pick, truth_by_image
+from phibench.testing.rules import (
+    FirstAttempts,
+    GroundTruthRule,
+    Script,
+    TextRule,
+    pick,
+    truth_by_image,
+)
 from phibench.testing.replies import Behaviour, Reply, Request, image_key
 from phibench.testing.server import SIMULATED_HEADER, FakeServer
 
@@ -35,6 +42,7 @@ __all__ = [
     "Request",
     "SIMULATED_HEADER",
     "Script",
+    "TextRule",
     "image_key",
     "pick",
     "truth_by_image",

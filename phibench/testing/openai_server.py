@@ -55,6 +55,8 @@ class OpenAIChatServer(FakeServer):
         return "\n".join(texts), image, facts
 
     def image_tokens(self, request: Request) -> int:
+        if not request.image:  # a text-only request
+            return 0
         _, _, facts = self.extract(request.body)
         return gpt4o_image_tokens(*image_size(request.image), facts.get("detail"))
 

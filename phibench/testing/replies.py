@@ -73,9 +73,10 @@ class Request:
     prompt: str
     image: bytes
     image_key: str
-    """SHA-256 (hex) of the image bytes: how rules recognise an image."""
+    """SHA-256 (hex) of the image bytes: how rules recognise an image. A request without an
+    image (a text model's) is keyed by its prompt text instead."""
     attempt: int
-    """1 for the first request carrying this image, 2 for the next, ..."""
+    """1 for the first request carrying this image (or text), 2 for the next, ..."""
     started: float
     ended: float | None = None
     reply: Reply | None = None

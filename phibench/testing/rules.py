@@ -7,6 +7,8 @@
 * :class:`GroundTruthRule` — answers what is really in each image, from a table of image hash →
   PHI built with :func:`truth_by_image`, wrong on a chosen share of images (``error_rate``), in
   the JSON form of the default prompt or Pixels' pipe form.
+* :class:`TextRule` — plays a *text* model (the OCR-then-LLM detector's): answers with the PHI
+  that a finder picks out of the text the request carries, decided from the request alone.
 """
 
 from __future__ import annotations
@@ -101,6 +103,34 @@ class GroundTruthRule:
         if request.image_key not in self.truth:
             return self.unknown
         return Reply.answer(self.answer(request.image_key))
+
+
+class TextRule:
+    """Answers a text-only request from the text it carries, as a text model would.
+
+    ``find(text) -> [(span, category), ...]`` plays the model on the block between the last
+    ``start`` marker of the request's text and the next ``end`` marker (the OCR text an
+    OCR-then-LLM prompt embeds); the answer is the prompts' JSON form. A request without the
+    block gets ``missing`` (HTTP 400 unless given).
+    """
+
+    def __init__(self, find: Callable[[str], Entities], *, start: str = "<ocr_text>",
+                 end: str = "</ocr_text>", missing: Reply | None = None) -> None:
+        self.find, self.start, self.end = find, start, end
+        self.missing = missing or Reply.error(400)
+
+    def block(self, request: Request) -> str | None:
+        """The text the rule reads in ``request``; ``None`` when it has no such block."""
+        _, found, rest = request.prompt.rpartition(self.start)
+        return rest.partition(self.end)[0].strip("\n") if found else None
+
+    def __call__(self, request: Request) -> Reply:
+        text = self.block(request)
+        if text is None:
+            return self.missing
+        phi = list(self.find(text))
+        return Reply.answer(json.dumps({"phi": [{"text": t, "category": c} for t, c in phi],
+                                        "has_phi": bool(phi)}))
 
 
 def truth_by_image(samples: Iterable[tuple[Any, Any]],

@@ -158,7 +158,7 @@ class FakeServer:
             self._write(h, 404, {"error": {"message": f"no route {h.path}"}})
             return
         prompt, image, _ = self.extract(body)
-        key = image_key(image)
+        key = image_key(image or prompt.encode())  # a text-only request is known by its text
         with self._lock:
             self._attempts[key] += 1
             headers = {k.lower(): v for k, v in h.headers.items()}

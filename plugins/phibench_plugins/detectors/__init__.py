@@ -8,6 +8,7 @@ from phibench.registry import Register
 def phibench_register_detectors(register: Register) -> None:
     from phibench_plugins.detectors.baselines import FlagAll, FlagNone
     from phibench_plugins.detectors.local import LocalDetector
+    from phibench_plugins.detectors.ocr_llm import OcrLlmDetector
     from phibench_plugins.detectors.vlm import (
         AnthropicMessagesDetector,
         Llama4MaverickDetector,
@@ -22,3 +23,4 @@ def phibench_register_detectors(register: Register) -> None:
     register.add("claude", AnthropicMessagesDetector)
     register.add("llama4_maverick", Llama4MaverickDetector)
     register.add("openai_compatible", OpenAICompatibleDetector)
+    register.add("ocr_llm", OcrLlmDetector)

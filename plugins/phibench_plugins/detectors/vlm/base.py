@@ -7,7 +7,8 @@ keeps 64 requests in flight with less overhead than 64 threads handing the GIL t
 (``benchmarks/README.md``). Per sample:
 
 1. look the sample up in the response cache (``cache=replay``: only there);
-2. encode the frame (long side cut to ``image_long_side``, JPEG or PNG);
+2. encode the frame (long side cut to ``image_long_side``, JPEG or PNG): :meth:`_payload`, which
+   the OCR-then-LLM detector (``..ocr_llm``) overrides to send the frame's OCR text instead;
 3. wait for the worker's rate limiter, send, retry transient failures (:mod:`.retry`);
 4. record the complete response in the cache; parse it (:mod:`.parse`).
 
@@ -164,6 +165,15 @@ class VlmDetector(Detector):
     def _image_extras(self) -> dict[str, Any]:
         return {}
 
+    def _content_id(self, frame: Frame) -> dict[str, Any]:
+        """What identifies the frame's content in its cache key: the rendered pixels."""
+        return {"pixels": pixels_sha256(frame.image)}
+
+    def _payload(self, frame: Frame) -> Any:
+        """What one request carries for ``frame`` (passed to :meth:`_send`): the encoded image."""
+        p: VlmParams = self.params
+        return encode_image(frame.image, p.image_long_side, p.image_format, p.jpeg_quality)
+
     def _key_parts(self) -> dict[str, Any]:
         """What besides the pixels shapes a request (protocol modules add their own)."""
         p: VlmParams = self.params
@@ -300,7 +310,7 @@ class VlmDetector(Detector):
         p: VlmParams = self.params
         key = ""
         if cache is not None:
-            key = cache_key({"pixels": pixels_sha256(frame.image), **self._key_parts()})
+            key = cache_key({**self._content_id(frame), **self._key_parts()})
             entry = cache.get(key)
             if entry is not None:
                 return self._verdict(frame, Response.from_entry(entry), attempts=0)
@@ -309,7 +319,7 @@ class VlmDetector(Detector):
                            "response; they are errors")
             raise CacheMiss("no recorded response for this sample (detector.cache=replay); "
                             "record one with detector.cache=read_write")
-        image = encode_image(frame.image, p.image_long_side, p.image_format, p.jpeg_quality)
+        image = self._payload(frame)
         estimate = self._request_tokens(image)
 
         async def attempt() -> Response:

@@ -63,17 +63,22 @@ class OpenAIChatDetector(VlmDetector):
         return openai.AsyncOpenAI(api_key=api_key, timeout=self.params.timeout_s, max_retries=0,
                                   base_url=self.params.base_url or self.default_base_url)
 
-    def _request(self, image: EncodedImage) -> dict[str, Any]:
+    def _user_content(self, image: EncodedImage) -> Any:
+        """The user message's content: the prompt's text, then the image (the OCR-then-LLM
+        detector sends its text alone)."""
         p: OpenAIChatParams = self.params
         picture: dict[str, Any] = {"url": image.data_url()}
         if p.detail is not None:
             picture["detail"] = p.detail
+        return [{"type": "text", "text": self.prompt.user},
+                {"type": "image_url", "image_url": picture}]
+
+    def _request(self, image: EncodedImage) -> dict[str, Any]:
+        p: OpenAIChatParams = self.params
         messages: list[dict[str, Any]] = []
         if self.prompt.system:
             messages.append({"role": "system", "content": self.prompt.system})
-        content = [{"type": "text", "text": self.prompt.user},
-                   {"type": "image_url", "image_url": picture}]
-        messages.append({"role": "user", "content": content})
+        messages.append({"role": "user", "content": self._user_content(image)})
         # The messages travel in ``extra_body`` (the SDK's documented channel for raw JSON fields):
         # the SDK's recursive TypedDict transform of ``messages`` leaves plain JSON unchanged but
         # costs ~1 ms of CPU per request, a third of a worker's share at 64 requests in flight.

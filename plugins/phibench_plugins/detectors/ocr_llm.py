@@ -1,0 +1,230 @@
+"""The OCR-then-LLM baseline (``detector=ocr_llm``): an OCR engine reads the frame, a text model
+says which of the text is PHI — the design the literature used before vision-language models.
+
+Per frame:
+
+1. Any registered OCR engine reads the frame (:func:`phibench.ocr.read_frame`: once per frame and
+   engine configuration, so a redactor on the same engine does not read it again). Boxes less
+   sure than ``min_ocr_confidence`` are dropped; the rest are joined into lines in reading order
+   (:func:`.local.build_lines`). An OCR failure is the sample's stage-``ocr`` error.
+2. **No text, no request**: a frame in which the OCR reads nothing is answered "no PHI" without
+   calling the model (no attempt, no tokens, no endpoint) — for this design a frame with no
+   readable text has no readable PHI. (That is the baseline's blind spot, and it is measured:
+   PHI the OCR misses counts as a false negative.)
+3. Otherwise the lines go, one per line, into the prompt (``configs/prompts/ocr_text_phi_v1.yaml``,
+   where ``{ocr_text}`` stands) and to a chat-completions endpoint. Sending, concurrency, rate
+   limits, retries, the response cache, pricing, endpoint labels and the fail-closed parsing of
+   the answer are the VLM detectors' own code (:class:`.vlm.OpenAIChatDetector`): only what a
+   request carries differs (text instead of an image). The cache keys on the OCR text.
+4. Each PHI span of the answer is located in the OCR lines with the OCR-noise tolerant matcher
+   of the local detector (:func:`.fuzzy.find_approx`, rapidfuzz underneath), so its entities have
+   boxes an entity-level redactor can mask. A span found on no line keeps no box.
+
+Cost: the measured tokens at the model's price (``configs/pricing.yaml``) plus the measured CPU
+time — the OCR's and the client's — at ``run.price_per_core_hour_usd``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Optional
+
+from phibench import ocr
+from phibench.exceptions import ConfigError, SampleFailure
+from phibench.frame import Frame
+from phibench.ocr import OcrEngine
+from phibench.records import Detection, Entity, SampleError
+from phibench_plugins.detectors import fuzzy
+from phibench_plugins.detectors.local import Line, build_lines
+from phibench_plugins.detectors.vlm.base import VlmDetector
+from phibench_plugins.detectors.vlm.openai_chat import OpenAIChatDetector
+from phibench_plugins.detectors.vlm.params import Response, VlmParams
+from phibench_plugins.detectors.vlm.pricing import text_tokens
+
+PLACEHOLDER = "{ocr_text}"
+"""Where the prompt's user text takes the OCR text."""
+
+
+@dataclass(frozen=True)
+class OcrLlmParams(VlmParams):
+    """:class:`VlmParams` (the image settings unused) plus the OCR's and the text request's."""
+
+    model: str = "gpt-4o-mini"
+    api_key_env: Optional[str] = "OPENAI_API_KEY"  # noqa: UP007 - OmegaConf needs Optional
+    """Name of the environment variable holding the key; null: the server takes none."""
+    prompt: str = "ocr_text_phi_v1"
+    """Prompt file; its user text must hold ``{ocr_text}``."""
+    ocr: str = "easyocr"
+    """Registered OCR engine name."""
+    ocr_params: dict[str, Any] = field(default_factory=dict)
+    """Parameters of the OCR engine (e.g. ``{"mag_ratio": 1.5}``)."""
+    min_ocr_confidence: float = 0.05
+    """OCR boxes the engine is less sure of than this are not sent."""
+    line_gap: float = 2.5
+    """Boxes on one row are joined into a line when the gap is at most this many text heights."""
+    json_mode: bool = False
+    """Ask for ``response_format: json_object`` (OpenAI, vLLM; not every server has it)."""
+    expected_ocr_tokens: int = 50
+    """Tokens of a frame's OCR text assumed by `phibench estimate` (the real count is measured)."""
+
+
+class OcrLlmDetector(OpenAIChatDetector):
+    """OCR, then a text model behind an OpenAI-compatible chat-completions endpoint."""
+
+    Params = OcrLlmParams
+
+    def __init__(self, params: OcrLlmParams | None = None) -> None:
+        super().__init__(params)
+        p: OcrLlmParams = self.params
+        if PLACEHOLDER not in self.prompt.user:
+            raise ConfigError(f"detector.prompt {p.prompt!r}: the ocr_llm detector needs a "
+                              f"prompt whose user text holds {PLACEHOLDER} (where the OCR text "
+                              f"goes), like configs/prompts/ocr_text_phi_v1.yaml")
+        if not 0.0 <= p.min_ocr_confidence <= 1.0 or p.line_gap <= 0:
+            raise ConfigError("detector.min_ocr_confidence must be in [0, 1] and "
+                              "detector.line_gap positive")
+        self._engine: OcrEngine | None = None
+
+    @classmethod
+    def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
+        """No image is sent: the estimate counts ``expected_ocr_tokens`` of OCR text instead (and
+        prices tokens only: the OCR's CPU time is measured in runs, not estimated)."""
+        return int(getattr(params, "expected_ocr_tokens", 0))
+
+    def describe(self) -> dict[str, Any]:
+        p: OcrLlmParams = self.params
+        out = {**super().describe(), "kind": "ocr_llm", "json_mode": p.json_mode, "ocr": p.ocr,
+               "min_ocr_confidence": p.min_ocr_confidence, "line_gap": p.line_gap}
+        out.pop("image")
+        if self._engine is not None:
+            out.update({f"ocr_{k}": v for k, v in self._engine.describe().items()})
+        return out
+
+    def cost_usd(self, detection: Detection, price_per_core_hour_usd: float) -> float:
+        return (self.price.cost(detection.usage)
+                + detection.cpu_s / 3600.0 * price_per_core_hour_usd)
+
+    def cost_basis(self, price_per_core_hour_usd: float) -> str:
+        return (f"{self.price.basis()} + measured CPU time (OCR and client) x "
+                f"${price_per_core_hour_usd:g} per core-hour (run.price_per_core_hour_usd)")
+
+    # -- running, in the worker ------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """The OCR engine from the per-process cache (its model loads once per worker), then the
+        VLM machinery's event loop and client."""
+        if self._engine is None:
+            self._engine = ocr.engine(self.params.ocr, dict(self.params.ocr_params))
+        super().setup()
+
+    @property
+    def engine(self) -> OcrEngine:
+        if self._engine is None:
+            self.setup()
+        assert self._engine is not None
+        return self._engine
+
+    def lines(self, frame: Frame) -> list[Line]:
+        """The frame's OCR lines in reading order (read once per frame; a failure raises a
+        stage-``ocr`` :class:`SampleFailure`)."""
+        p: OcrLlmParams = self.params
+        boxes = [b for b in ocr.read_frame(self.engine, frame)
+                 if b.confidence >= p.min_ocr_confidence]
+        return build_lines(boxes, p.line_gap) if boxes else []
+
+    def ocr_text(self, frame: Frame) -> str:
+        """What the model is shown: one OCR line per line. PHI: never log it."""
+        return "\n".join(line.text for line in self.lines(frame))
+
+    def detect_many(self, frames: Sequence[Frame]) -> list[Detection]:
+        """OCR each frame here, then ask about the frames with text, concurrently, through the
+        VLM machinery. One result per frame, in order; never raises."""
+        self.setup()
+        frames = list(frames)
+        out: list[Detection | None] = [None] * len(frames)
+        spent: dict[int, tuple[float, float]] = {}
+        for i, frame in enumerate(frames):
+            t0, c0 = time.perf_counter(), time.process_time()
+            out[i] = self._read(frame)
+            spent[i] = (time.perf_counter() - t0, time.process_time() - c0)
+        ask = [i for i, d in enumerate(out) if d is None]
+        if ask:
+            for i, det in zip(ask, super().detect_many([frames[i] for i in ask]), strict=True):
+                out[i] = det
+        done: list[Detection] = []
+        for i, det in enumerate(out):
+            assert det is not None
+            wall, cpu = spent[i]
+            done.append(replace(det, latency_s=det.latency_s + wall, cpu_s=det.cpu_s + cpu))
+        return done
+
+    def _read(self, frame: Frame) -> Detection | None:
+        """OCR ``frame``: ``None`` when it has text to ask about, else its final detection."""
+        try:
+            if self.lines(frame):
+                return None
+        except SampleFailure as exc:  # from read_frame: stage "ocr"
+            return Detection.failed(SampleError.from_exception(frame.sample.path, "ocr", exc))
+        except Exception as exc:  # noqa: BLE001 - a bug fails the sample; text may hold PHI
+            kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
+            return Detection.failed(SampleError(
+                frame.sample.path, "detect", kind,
+                "unexpected error joining OCR lines (message withheld: it may quote PHI)"))
+        return Detection(False)  # nothing readable: nothing asked, no tokens, no endpoint
+
+    # -- the VLM machinery's hooks: text instead of an image --------------------------------------
+
+    def _content_id(self, frame: Frame) -> dict[str, Any]:
+        return {"ocr_text_sha256": hashlib.sha256(self.ocr_text(frame).encode()).hexdigest()}
+
+    def _payload(self, frame: Frame) -> str:
+        return self.ocr_text(frame)
+
+    def _key_parts(self) -> dict[str, Any]:
+        parts = VlmDetector._key_parts(self)  # not OpenAIChatDetector's: it adds image detail
+        parts.pop("image")  # no image: its settings shape nothing
+        return {**parts, "json_mode": self.params.json_mode}
+
+    def _image_extras(self) -> dict[str, Any]:
+        return {}
+
+    def _user_content(self, text: str) -> str:
+        return self.prompt.user.replace(PLACEHOLDER, text)
+
+    def _request_tokens(self, text: str) -> int:
+        return (text_tokens(self.prompt.system) + text_tokens(self._user_content(text))
+                + self.params.max_tokens)
+
+    def _verdict(self, frame: Frame, r: Response, attempts: int) -> Detection:
+        det = super()._verdict(frame, r, attempts)
+        if not det.entities:
+            return det
+        return replace(det, entities=locate(det.entities, self.lines(frame)))
+
+
+def locate(entities: Sequence[Entity], lines: Sequence[Line]) -> tuple[Entity, ...]:
+    """``entities`` with the boxes of the OCR text they quote.
+
+    A span is searched in every line with :func:`.fuzzy.find_approx` (case, spacing, punctuation
+    and OCR look-alikes ignored; a few edits tolerated by length; digit runs not cut); it gets
+    the box of its closest occurrence, and one more entity per equally close occurrence on
+    other lines (a name printed twice is masked twice). A span found nowhere keeps no box.
+    """
+    out: list[Entity] = []
+    for entity in entities:
+        needle = fuzzy.canon(entity.text)
+        found = []
+        for line in lines if needle else ():
+            m = fuzzy.find_approx(needle, line.text)
+            if m is not None:
+                found.append((m.edits, line.box_of(m.start, m.end)))
+        if not found:
+            out.append(entity)
+            continue
+        best = min(edits for edits, _ in found)
+        boxes = list(dict.fromkeys(box for edits, box in found if edits == best))
+        out += [replace(entity, box=box) for box in boxes]
+    return tuple(out)
