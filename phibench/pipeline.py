@@ -78,12 +78,13 @@ def process(
     where = f"{socket.gethostname()}:{os.getpid()}"
     watch = watch or (lambda stage, tasks: None)
     files = _Files(redaction, watch)
+    needs_header = detector.needs_header or bool(redaction and redaction.redactor.needs_header)
     pending: list[tuple[Task, Frame, float]] = []
     for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
         group_tasks = list(group)
         files.open(group_tasks)
         watch("decode", group_tasks)
-        for task, outcome, render_s in _render_file(group_tasks, detector.needs_header):
+        for task, outcome, render_s in _render_file(group_tasks, needs_header):
             if isinstance(outcome, SampleError):
                 det = Detection.failed(outcome)
                 files.add(task, None, det, _row(task, det, spec, where, render_s, 0.0))

@@ -70,6 +70,9 @@ class Redactor(Plugin):
     kind: ClassVar[str] = "redactor"
     Params: ClassVar[type] = RedactorParams
 
+    needs_header: ClassVar[bool] = False
+    """Whether :meth:`boxes` reads the DICOM header (``Frame.header``)."""
+
     def boxes(self, frame: Frame, detection: Detection) -> list[Box]:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ def phibench_register_detectors(register: Register) -> None:
     from phibench_plugins.detectors.baselines import FlagAll, FlagNone
     from phibench_plugins.detectors.local import LocalDetector
     from phibench_plugins.detectors.ocr_llm import OcrLlmDetector
+    from phibench_plugins.detectors.presidio import PresidioDetector
     from phibench_plugins.detectors.vlm import (
         AnthropicMessagesDetector,
         Llama4MaverickDetector,
@@ -24,3 +25,4 @@ def phibench_register_detectors(register: Register) -> None:
     register.add("llama4_maverick", Llama4MaverickDetector)
     register.add("openai_compatible", OpenAICompatibleDetector)
     register.add("ocr_llm", OcrLlmDetector)
+    register.add("presidio", PresidioDetector)

@@ -7,5 +7,7 @@ from phibench.registry import Register
 @hookimpl
 def phibench_register_redactors(register: Register) -> None:
     from phibench_plugins.redactors.ocr_boxes import OcrBoxRedactor
+    from phibench_plugins.redactors.presidio import PresidioRedactor
 
     register.add("easyocr", OcrBoxRedactor)
+    register.add("presidio", PresidioRedactor)
