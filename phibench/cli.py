@@ -17,6 +17,8 @@ phibench run [HYDRA OVERRIDES ...]     run a detector over a dataset and write a
 phibench plugins                       list installed plugins and who provides them
 phibench datasets make NAME [--n N] [--seed S] [--out DIR]
 phibench score RUN_DIR                 recompute a run's scorecard from its results.parquet
+phibench table DIR [DIR ...] [--out D] the announcement's comparison table from runs or a sweep
+    e.g. phibench run -m +experiment=pixels_table   (writes the table itself when it ends)
 phibench estimate [--json] [HYDRA OVERRIDES ...]   dry-run cost of a run, from image sizes
     e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
 """
@@ -62,6 +64,15 @@ def _score(args: argparse.Namespace) -> int:
     scorecard = report(Path(args.run_dir))
     if args.json:
         print(json.dumps(scorecard, indent=2, default=str))
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from phibench.experiments.pixels_table import write
+
+    dirs = [Path(d) for d in args.dirs]
+    md = write(dirs, Path(args.out) if args.out else dirs[0])
+    print(md.read_text())
     return 0
 
 
@@ -119,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("run_dir")
     score.add_argument("--json", action="store_true", help="print the scorecard JSON")
     score.set_defaults(func=_score)
+    table = sub.add_parser("table", help="comparison table of several runs (pixels_table layout)")
+    table.add_argument("dirs", nargs="+", help="run folders, or a sweep folder holding them")
+    table.add_argument("--out", help="where to write pixels_table.md/.json (default: the first DIR)")
+    table.set_defaults(func=_table)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

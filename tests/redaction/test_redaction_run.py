@@ -16,12 +16,15 @@ from phibench.results import ResultStore
 from phibench.run import execute
 from tests.helpers import compose_run, synthetic_overrides
 
-QUIET = ["run.progress=false", "reporters=[json,markdown]", "executor=inline"]
+QUIET = ["run.progress=false", "reporters=[json,markdown]"]
 N = 8
+"""Files of the main run (some are multi-frame); the policy tests use the first SMALL files."""
+SMALL = 3
 
 
-def run(run_dir: Path, data_dir: Path, *overrides: str) -> tuple[dict, pd.DataFrame]:
-    cfg = compose_run(*synthetic_overrides(data_dir, N), *QUIET, *overrides)
+def run(run_dir: Path, data_dir: Path, *overrides: str, n: int = N) -> tuple[dict, pd.DataFrame]:
+    executor = [] if any(o.startswith("executor=") for o in overrides) else ["executor=inline"]
+    cfg = compose_run(*synthetic_overrides(data_dir / str(n), n), *QUIET, *executor, *overrides)
     return execute(cfg, run_dir), ResultStore(run_dir).read()
 
 
@@ -37,7 +40,6 @@ def pixel_bytes(path: str | Path) -> bytes:
 def local_run(tmp_path_factory, data_dir):
     """detector=local + redactor=easyocr (defaults: only flagged frames, verified)."""
     run_dir = tmp_path_factory.mktemp("local_easyocr")
-    inputs_before = None
     sc, df = run(run_dir, data_dir, "detector=local", "redactor=easyocr")
     inputs_before = {p: sha(p) for p in df["path"].unique()}
     return run_dir, sc, df, inputs_before
@@ -115,15 +117,18 @@ def test_scorecard_reports_redaction_quality_with_intervals(local_run):
 @pytest.mark.slow
 def test_redact_every_image_masks_text_of_frames_the_detector_passed(tmp_path, data_dir):
     sc, df = run(tmp_path, data_dir, "detector=flag_none", "redactor=easyocr",
-                 "redactor.redact_even_if_undetected=true", "redactor.verify=false", "redactor.fill=background")
+                 "redactor.redact_even_if_undetected=true", "redactor.verify=false", "redactor.fill=background",
+                 n=SMALL)
     assert (df["redaction_reason"] == "every image").all()
     with_text = df[df["truth_regions"].map(lambda t: len(json.loads(t)) > 0)]
     assert with_text["pixels_changed"].mean() > 0.8
     assert df["residual_regions"].isna().all()  # verify=false: nothing claimed
 
 
+@pytest.mark.slow
 def test_a_failed_detection_is_redacted_anyway_by_default(tmp_path, data_dir):
-    sc, df = run(tmp_path, data_dir, "detector=always_fails", "redactor=easyocr", "redactor.verify=false")
+    sc, df = run(tmp_path, data_dir, "detector=always_fails", "redactor=easyocr", "redactor.verify=false",
+                 n=SMALL)
     assert df["has_phi_pred"].isna().all() and df["error_stage"].eq("detect").all()
     assert df["redaction_reason"].str.contains("fail closed").all()
     assert df.loc[df["truth_regions"] != "[]", "pixels_changed"].any()
@@ -131,15 +136,44 @@ def test_a_failed_detection_is_redacted_anyway_by_default(tmp_path, data_dir):
 
 def test_fail_closed_redaction_can_be_turned_off(tmp_path, data_dir):
     sc, df = run(tmp_path, data_dir, "detector=always_fails", "redactor=easyocr",
-                 "redactor.redact_on_error=false")
+                 "redactor.redact_on_error=false", n=SMALL)
     assert not df["pixels_changed"].any()
     assert df["redaction_reason"].str.contains("redact_on_error=false").all()
 
 
 def test_a_broken_redactor_writes_nothing_and_keeps_the_detections(tmp_path, data_dir):
-    sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=broken")
+    sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=broken", n=SMALL)
     assert df["has_phi_pred"].all()  # detection results survive
     assert (df["redaction"] == "failed").all() and df["redacted_path"].isna().all()
     assert df["redact_error"].str.contains("no boxes today").all()
     assert not any((tmp_path / "redacted").glob("*.dcm"))
     assert sc["redaction"]["files_failed"] == df["path"].nunique()
+
+
+@pytest.mark.slow
+def test_entity_mode_masks_less_than_all_text_and_still_hides_the_phi(tmp_path, data_dir, local_run):
+    _, all_sc, all_df, _ = local_run
+    sc, df = run(tmp_path, data_dir, "detector=local", "redactor=easyocr", "redactor.mode=entities",
+                 "redactor.transfer_syntax=lossless")
+    both = df.merge(all_df, on="sample_id", suffixes=("", "_all"))
+    boxes = both["redaction_boxes"].map(lambda t: len(json.loads(t) if isinstance(t, str) else []))
+    boxes_all = both["redaction_boxes_all"].map(lambda t: len(json.loads(t) if isinstance(t, str) else []))
+    assert (boxes <= boxes_all).all() and boxes.sum() < boxes_all.sum()
+    red = sc["redaction"]["metrics"]
+    assert red["nonphi_regions_masked"]["value"] < all_sc["redaction"]["metrics"]["nonphi_regions_masked"]["value"]
+    # only regions an entity located are masked: fewer hidden than all_text, but most of them
+    assert 0.5 < red["phi_regions_hidden"]["value"] <= all_sc["redaction"]["metrics"]["phi_regions_hidden"]["value"]
+    for dst in df.loc[df["pixels_changed"], "redacted_path"].unique():
+        ds = pydicom.dcmread(dst)
+        assert ds.file_meta.TransferSyntaxUID in (pydicom.uid.RLELossless, pydicom.uid.ExplicitVRLittleEndian)
+        ds.pixel_array
+
+
+@pytest.mark.slow
+def test_spark_workers_redact_too(tmp_path, data_dir):
+    sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=easyocr", "redactor.verify=false",
+                 "executor=spark", "executor.master=local[2]", n=SMALL)
+    assert df["redaction"].isin(["masked", "untouched"]).all(), df["redact_error"].dropna().tolist()
+    assert sc["redaction"]["files_written"] == df["path"].nunique()
+    for dst in df["redacted_path"].unique():
+        pydicom.dcmread(dst).pixel_array

@@ -1,0 +1,1 @@
+"""Experiments: named sweeps (``configs/experiment/``) and the tables they write."""
