@@ -12,11 +12,12 @@ from phibench.records import Detection
 from phibench.registry import KINDS, build_registry, default_registry, plugin_manager
 
 BUILT_INS = {
-    "detector": {"flag_all", "flag_none", "local"},
+    "detector": {"flag_all", "flag_none", "local", "presidio", "ocr_llm", "gpt4o", "claude"},
     "dataset": {"synthetic", "folder"},
     "executor": {"inline"},
     "reporter": {"json", "markdown", "terminal"},
-    "ocr": {"easyocr"},
+    "ocr": {"easyocr", "tesseract", "rapidocr"},
+    "redactor": {"easyocr", "presidio"},
 }
 
 

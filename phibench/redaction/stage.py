@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench import ocr, worker
+from phibench.detector import cpu_time
 from phibench.dicom import frame_count, read_dataset, render_frame
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
@@ -93,7 +94,7 @@ class FileRedaction:
 
     def run(self, path: str, items: list[Item]) -> dict[str, dict[str, Any]]:
         """Redact ``path``; the redaction columns of each item's row, by sample id."""
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), cpu_time()
         cols = {it.sample.sample_id: empty_columns() for it in items}
         decisions = {it.sample.sample_id: policy.decide(it.detection, self.params) for it in items}
         for it in items:
@@ -207,7 +208,7 @@ class FileRedaction:
     @staticmethod
     def _timed(cols: dict[str, dict[str, Any]], t0: float, c0: float) -> dict[str, dict[str, Any]]:
         n = max(1, len(cols))
-        wall, cpu = (time.perf_counter() - t0) / n, (time.process_time() - c0) / n
+        wall, cpu = (time.perf_counter() - t0) / n, (cpu_time() - c0) / n
         for c in cols.values():
             c.update(redact_s=wall, redact_cpu_s=cpu)
         return cols

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Optional
 
 from phibench import ocr
+from phibench.detector import cpu_time
 from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
 from phibench.ocr import OcrEngine
@@ -147,9 +148,9 @@ class OcrLlmDetector(OpenAIChatDetector):
         out: list[Detection | None] = [None] * len(frames)
         spent: dict[int, tuple[float, float]] = {}
         for i, frame in enumerate(frames):
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0 = time.perf_counter(), cpu_time()
             out[i] = self._read(frame)
-            spent[i] = (time.perf_counter() - t0, time.process_time() - c0)
+            spent[i] = (time.perf_counter() - t0, cpu_time() - c0)
         ask = [i for i, d in enumerate(out) if d is None]
         if ask:
             for i, det in zip(ask, super().detect_many([frames[i] for i in ask]), strict=True):

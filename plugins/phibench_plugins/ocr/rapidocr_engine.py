@@ -1,0 +1,225 @@
+"""RapidOCR (PaddleOCR's PP-OCRv4 models on ONNX Runtime) on the CPU: nothing is ever downloaded.
+
+``rapidocr_onnxruntime`` 1.4.4 ships its three models inside the wheel
+(``rapidocr_onnxruntime/models``: the PP-OCRv4 detector, the PP-OCRv4 Chinese+English
+recogniser and the mobile v2.0 angle classifier); this engine passes their paths explicitly, or
+the files in ``model_dir`` when it is set, and checks they are there before building anything.
+``rapidocr_onnxruntime`` and ``onnxruntime`` are imported in ``setup()`` only.
+
+The recogniser's alphabet is Chinese + English, so it may answer full-width punctuation
+(``：`` for ``:``); ``nfkc`` folds those to ASCII.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from phibench.exceptions import ConfigError
+from phibench.ocr import OcrEngine, TextBox
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "rapidocr-onnxruntime"
+"""The distribution that ships the engine and its models (import name ``rapidocr_onnxruntime``)."""
+
+
+@dataclass(frozen=True)
+class RapidOcrParams:
+    """Parameters of :class:`RapidOcrEngine`; most are passed through to RapidOCR."""
+
+    model_dir: Optional[str] = None
+    """Folder holding the ``.onnx`` files; ``None``: the models inside the installed wheel."""
+
+    det_model: str = "ch_PP-OCRv4_det_infer.onnx"
+    """Text detector (DB) file in ``model_dir``."""
+
+    rec_model: str = "ch_PP-OCRv4_rec_infer.onnx"
+    """Text recogniser (CTC) file in ``model_dir``; its alphabet is read from the model."""
+
+    cls_model: str = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+    """Angle classifier file in ``model_dir`` (used when ``use_cls``)."""
+
+    use_cls: bool = True
+    """Run the angle classifier, which turns upside-down text lines before recognition."""
+
+    min_confidence: float = 0.5
+    """RapidOCR's ``text_score``: recognised lines less sure than this are dropped."""
+
+    det_thresh: float = 0.3
+    """Pixel threshold of the detector's probability map."""
+
+    det_box_thresh: float = 0.5
+    """Detected boxes whose mean probability is under this are dropped."""
+
+    det_unclip_ratio: float = 1.6
+    """How far a detected text kernel is grown into a box (bigger: looser boxes)."""
+
+    det_limit_side_len: int = 736
+    """With ``det_limit_type="min"`` the detector sees the image resized so its shorter side is at
+    least this; with ``"max"`` so its longer side is at most this."""
+
+    det_limit_type: str = "min"
+    """``min`` (RapidOCR's default: enlarge small images) or ``max`` (shrink big ones)."""
+
+    max_side_len: int = 2000
+    """Images with a longer side are shrunk to it first (bounds the time on large CR/MG)."""
+
+    intra_op_threads: int = 1
+    """ONNX Runtime intra-op threads per session; 1 keeps one core per worker. Values outside
+    1..cpu count (e.g. -1) leave ONNX Runtime's default: all cores."""
+
+    inter_op_threads: int = 1
+    """ONNX Runtime inter-op threads per session."""
+
+    nfkc: bool = True
+    """Fold full-width and compatibility characters to their plain forms (NFKC)."""
+
+
+class RapidOcrEngine(OcrEngine):
+    """RapidOCR's detector + classifier + recogniser, built once per worker in :meth:`setup`."""
+
+    Params = RapidOcrParams
+
+    def __init__(self, params: RapidOcrParams | None = None) -> None:
+        super().__init__(params)
+        self._ocr: Any = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        if self._ocr is not None:
+            return
+        p: RapidOcrParams = self.params
+        if p.det_limit_type not in ("min", "max"):
+            raise ConfigError(f"ocr=rapidocr: det_limit_type must be min or max, got "
+                              f"{p.det_limit_type!r}")
+        paths = self._model_paths()
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:  # pragma: no cover - declared dependency
+            raise ConfigError(
+                f"the rapidocr OCR engine needs the package {PACKAGE} ({exc}); "
+                f"pip install {PACKAGE}"
+            ) from None
+        self._ocr = RapidOCR(
+            det_model_path=str(paths["det"]),
+            rec_model_path=str(paths["rec"]),
+            cls_model_path=str(paths["cls"]),
+            use_cls=p.use_cls,
+            text_score=p.min_confidence,
+            max_side_len=p.max_side_len,
+            det_thresh=p.det_thresh,
+            det_box_thresh=p.det_box_thresh,
+            det_unclip_ratio=p.det_unclip_ratio,
+            det_limit_side_len=p.det_limit_side_len,
+            det_limit_type=p.det_limit_type,
+            intra_op_num_threads=p.intra_op_threads,
+            inter_op_num_threads=p.inter_op_threads,
+            print_verbose=False,
+        )
+        log.debug("rapidocr ready (threads=%d)", p.intra_op_threads)
+
+    def _model_dir(self) -> Path:
+        if self.params.model_dir:
+            return Path(self.params.model_dir).expanduser()
+        spec = importlib.util.find_spec("rapidocr_onnxruntime")
+        if spec is None or not spec.submodule_search_locations:
+            raise ConfigError(
+                f"the rapidocr OCR engine needs the package {PACKAGE} (pip install {PACKAGE}), "
+                f"which ships its models; phibench never downloads models."
+            )
+        return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+    def _model_paths(self) -> dict[str, Path]:
+        p: RapidOcrParams = self.params
+        folder = self._model_dir()
+        paths = {"det": folder / p.det_model, "rec": folder / p.rec_model,
+                 "cls": folder / p.cls_model}
+        missing = [f.name for f in paths.values() if not f.is_file()]
+        if missing:
+            raise ConfigError(
+                f"RapidOCR models missing in {folder}: {', '.join(missing)}. Reinstall "
+                f"{PACKAGE} (its wheel ships them) or set the OCR parameter model_dir to a "
+                f"folder holding them; phibench never downloads models."
+            )
+        return paths
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, image: np.ndarray) -> list[TextBox]:
+        if self._ocr is None:
+            self.setup()
+        p: RapidOcrParams = self.params
+        img = _as_engine_input(image)
+        h, w = img.shape[:2]
+        results, _ = self._ocr(img, box_thresh=p.det_box_thresh, unclip_ratio=p.det_unclip_ratio,
+                               text_score=p.min_confidence)
+        out: list[TextBox] = []
+        for quad, text, score in results or []:
+            text = unicodedata.normalize("NFKC", str(text)) if p.nfkc else str(text)
+            conf = float(score)
+            if not text.strip() or conf < p.min_confidence:
+                continue
+            box = _axis_aligned(quad, w, h)
+            if box is not None:
+                out.append(TextBox(box=box, text=text.strip(), confidence=max(0.0, min(1.0, conf))))
+        log.debug("rapidocr read %d boxes from a %dx%d image", len(out), w, h)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        p: RapidOcrParams = self.params
+        return {
+            "engine": "rapidocr",
+            "version": _version(PACKAGE),
+            "onnxruntime": _version("onnxruntime"),
+            "detector_model": p.det_model,
+            "recognizer_model": p.rec_model,
+            "classifier_model": p.cls_model if p.use_cls else "(off)",
+            "device": "cpu",
+            "intra_op_threads": p.intra_op_threads,
+        }
+
+
+def _as_engine_input(image: np.ndarray) -> np.ndarray:
+    """Contiguous ``uint8`` in the layout RapidOCR expects: greyscale 2-D, or 3-channel BGR."""
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        raise ValueError(f"OCR input must be uint8, got {img.dtype}")
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    if img.ndim == 3:
+        if img.shape[2] == 4:
+            img = img[:, :, :3]
+        if img.shape[2] != 3:
+            raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
+        img = img[:, :, ::-1]  # RapidOCR (OpenCV) treats 3-channel arrays as BGR
+    elif img.ndim != 2:
+        raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
+    return np.ascontiguousarray(img)
+
+
+def _axis_aligned(quad: Any, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """(left, top, width, height) around a quadrilateral, clipped to the image."""
+    pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
+    x0 = int(max(0, np.floor(pts[:, 0].min())))
+    y0 = int(max(0, np.floor(pts[:, 1].min())))
+    x1 = int(min(width, np.ceil(pts[:, 0].max())))
+    y1 = int(min(height, np.ceil(pts[:, 1].max())))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
