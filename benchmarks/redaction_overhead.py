@@ -5,7 +5,8 @@ process) over the same synthetic files. The redacting side adds ``redactor=easyo
 detector's OCR engine and parameters, so each frame is OCR'd once and the redactor reuses it; what
 remains is choosing boxes, masking in stored values and writing every file. Re-OCR verification
 (``redactor.verify``) is a separate, optional quality check and is off here; its cost is reported
-on its own with ``--with-verify``.
+on its own with ``--with-verify``; ``--unshared`` times a redactor that cannot reuse the
+detector's reading (what sharing saves).
 
     .venv/bin/python benchmarks/redaction_overhead.py --n 40 --repeats 3
 
@@ -46,6 +47,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--with-verify", action="store_true", help="also time redactor.verify=true")
+    parser.add_argument("--unshared", action="store_true",
+                        help="also time a redactor whose OCR parameters differ from the detector's "
+                             "(canvas_size 1601 vs 1600: the same reading, but not shared)")
     args = parser.parse_args()
 
     registry = default_registry()
@@ -55,6 +59,9 @@ def main() -> None:
     }
     if args.with_verify:
         sides["detector_plus_redactor_verified"] = {"name": "easyocr", "verify": True}
+    if args.unshared:
+        sides["detector_plus_redactor_unshared"] = {
+            "name": "easyocr", "verify": False, "ocr_params": {"canvas_size": 1601}}
     times: dict[str, list[float]] = {k: [] for k in sides}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -80,6 +87,9 @@ def main() -> None:
     if args.with_verify:
         out["ratio_verified_over_detecting"] = round(
             med["detector_plus_redactor_verified"] / med["detector_only"], 3)
+    if args.unshared:
+        out["ratio_unshared_over_detecting"] = round(
+            med["detector_plus_redactor_unshared"] / med["detector_only"], 3)
     print(json.dumps(out, indent=2))
 
 

@@ -58,6 +58,53 @@ class OcrEngine(Plugin):
         return f"ocr:{type(self).__module__}.{type(self).__qualname__}:{text}"
 
 
+class UsesOcrEngine:
+    """For plugins whose ``Params`` have ``ocr`` (an engine name) and ``ocr_params``: the engine,
+    taken from the per-process cache on first use, so its model loads once per worker however
+    many detectors and redactors ask for it."""
+
+    params: Any
+    _engine: "OcrEngine | None" = None
+
+    @property
+    def engine(self) -> "OcrEngine":
+        if self._engine is None:
+            self._engine = engine(self.params.ocr, dict(self.params.ocr_params))
+        return self._engine
+
+
+def as_grey_or_bgr(image: np.ndarray) -> np.ndarray:
+    """Contiguous ``uint8`` in the layout OpenCV-based engines expect: greyscale ``(H, W)``, or
+    ``(H, W, 3)`` BGR from RGB. Raises ``ValueError`` for anything else."""
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        raise ValueError(f"OCR input must be uint8, got {img.dtype}")
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    if img.ndim == 3:
+        if img.shape[2] == 4:
+            img = img[:, :, :3]
+        if img.shape[2] != 3:
+            raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
+        img = img[:, :, ::-1]
+    elif img.ndim != 2:
+        raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
+    return np.ascontiguousarray(img)
+
+
+def box_around(points: Any, width: int, height: int) -> Box | None:
+    """``(left, top, width, height)`` around a polygon (an engine's quadrilateral), clipped to a
+    ``width`` x ``height`` image; ``None`` when nothing is left."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x0 = int(max(0, np.floor(pts[:, 0].min())))
+    y0 = int(max(0, np.floor(pts[:, 1].min())))
+    x1 = int(min(width, np.ceil(pts[:, 0].max())))
+    y1 = int(min(height, np.ceil(pts[:, 1].max())))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def engine(name: str, params: dict[str, Any] | None = None) -> OcrEngine:
     """The set-up OCR engine ``name`` of this process (built and loaded on first use)."""
     from phibench.worker import instance

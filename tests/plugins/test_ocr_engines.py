@@ -24,7 +24,7 @@ from phibench.ocr import OcrEngine, TextBox
 from phibench.plugin import validate_params
 from phibench.registry import default_registry
 from phibench_plugins.datasets.synthetic import SyntheticDataset
-from phibench_plugins.ocr import rapidocr_engine, tesseract_engine
+from phibench_plugins.ocr import tesseract_engine
 from phibench_plugins.ocr.rapidocr_engine import RapidOcrEngine
 from phibench_plugins.ocr.tesseract_engine import INSTALL, TesseractEngine
 
@@ -130,18 +130,6 @@ def test_tesseract_boxes_map_back_from_the_upsampled_image() -> None:
     assert unscale(5, 5, 0, 4, 1.0, 500, 500) is None
 
 
-def test_rapidocr_input_layout_and_quads() -> None:
-    rgb = np.zeros((4, 5, 3), np.uint8)
-    rgb[..., 0] = 200  # red
-    bgr = rapidocr_engine._as_engine_input(rgb)
-    assert bgr.shape == (4, 5, 3) and bgr[0, 0, 2] == 200 and bgr[0, 0, 0] == 0
-    assert rapidocr_engine._as_engine_input(np.zeros((4, 5, 1), np.uint8)).shape == (4, 5)
-    with pytest.raises(ValueError):
-        rapidocr_engine._as_engine_input(np.zeros((4, 5, 2), np.uint8))
-    quad = [[10.2, 20.7], [50.9, 18.0], [52.0, 40.1], [9.0, 42.0]]
-    assert rapidocr_engine._axis_aligned(quad, 100, 100) == (9, 18, 43, 24)
-    assert rapidocr_engine._axis_aligned([[-5, -5], [30, -5], [30, 10], [-5, 10]], 20, 20) == (
-        0, 0, 20, 10)
 
 
 FAKE_TESSERACT = """#!/bin/sh

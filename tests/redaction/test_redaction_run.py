@@ -172,8 +172,22 @@ def test_entity_mode_masks_less_than_all_text_and_still_hides_the_phi(tmp_path, 
 @pytest.mark.slow
 def test_spark_workers_redact_too(tmp_path, data_dir):
     sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=easyocr", "redactor.verify=false",
-                 "executor=spark", "executor.master=local[2]", n=SMALL)
+                 "executor=spark", "executor.master='local[2]'", n=SMALL)
     assert df["redaction"].isin(["masked", "untouched"]).all(), df["redact_error"].dropna().tolist()
     assert sc["redaction"]["files_written"] == df["path"].nunique()
     for dst in df["redacted_path"].unique():
         pydicom.dcmread(dst).pixel_array
+
+
+@pytest.mark.slow
+def test_detector_and_redactor_on_one_engine_read_each_frame_once(tmp_path, data_dir, monkeypatch):
+    from phibench import ocr
+
+    engine = ocr.engine("easyocr", {})  # the per-process instance both stages will get
+    calls: list[tuple[int, ...]] = []
+    real = engine.read
+    monkeypatch.setattr(engine, "read", lambda image: calls.append(image.shape) or real(image))
+    sc, df = run(tmp_path, data_dir, "detector=local", "redactor=easyocr",
+                 "redactor.redact_even_if_undetected=true", "redactor.verify=false", n=SMALL)
+    assert (df["redaction"] == "masked").sum() + (df["redaction"] == "untouched").sum() == len(df)
+    assert len(calls) == len(df)  # one OCR per frame, though both stages used it on every frame

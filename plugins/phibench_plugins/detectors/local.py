@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from phibench.detector import Detector
 from phibench.frame import Frame
 from phibench import ocr
-from phibench.ocr import OcrEngine, TextBox
+from phibench.ocr import OcrEngine, TextBox, UsesOcrEngine
 from phibench.records import Detection, Entity
 from phibench.records.ground_truth import Box
 from phibench_plugins.detectors import header_phi, text_patterns
@@ -134,15 +134,11 @@ def _join(run: list[TextBox]) -> Line:
     return Line("".join(parts), pieces)
 
 
-class LocalDetector(Detector):
+class LocalDetector(UsesOcrEngine, Detector):
     """OCR + header values + generic patterns, with fuzzy matching; no network."""
 
     Params = LocalParams
     needs_header: ClassVar[bool] = True
-
-    def __init__(self, params: LocalParams | None = None) -> None:
-        super().__init__(params)
-        self._engine: OcrEngine | None = None
 
     @classmethod
     def with_engine(cls, engine: OcrEngine, params: LocalParams | None = None) -> "LocalDetector":
@@ -153,16 +149,7 @@ class LocalDetector(Detector):
 
     def setup(self) -> None:
         """Get the OCR engine from the per-process cache, so its model loads once per worker."""
-        if self._engine is None:
-            self._engine = ocr.engine(self.params.ocr, dict(self.params.ocr_params))
-
-    @property
-    def engine(self) -> OcrEngine:
-        """The OCR engine (fetched from the per-process cache on first use if need be)."""
-        if self._engine is None:
-            self.setup()
-        assert self._engine is not None
-        return self._engine
+        self.engine
 
     def describe(self) -> dict[str, Any]:
         p: LocalParams = self.params

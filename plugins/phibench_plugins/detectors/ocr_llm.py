@@ -30,13 +30,13 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Optional
+from typing import Any, Optional
 
 from phibench import ocr
 from phibench.detector import cpu_time
 from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
-from phibench.ocr import OcrEngine
+from phibench.ocr import UsesOcrEngine
 from phibench.records import Detection, Entity, SampleError
 from phibench_plugins.detectors import fuzzy
 from phibench_plugins.detectors.local import Line, build_lines
@@ -72,7 +72,7 @@ class OcrLlmParams(VlmParams):
     """Tokens of a frame's OCR text assumed by `phibench estimate` (the real count is measured)."""
 
 
-class OcrLlmDetector(OpenAIChatDetector):
+class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
     """OCR, then a text model behind an OpenAI-compatible chat-completions endpoint."""
 
     Params = OcrLlmParams
@@ -87,7 +87,6 @@ class OcrLlmDetector(OpenAIChatDetector):
         if not 0.0 <= p.min_ocr_confidence <= 1.0 or p.line_gap <= 0:
             raise ConfigError("detector.min_ocr_confidence must be in [0, 1] and "
                               "detector.line_gap positive")
-        self._engine: OcrEngine | None = None
 
     @classmethod
     def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
@@ -117,16 +116,8 @@ class OcrLlmDetector(OpenAIChatDetector):
     def setup(self) -> None:
         """The OCR engine from the per-process cache (its model loads once per worker), then the
         VLM machinery's event loop and client."""
-        if self._engine is None:
-            self._engine = ocr.engine(self.params.ocr, dict(self.params.ocr_params))
+        self.engine
         super().setup()
-
-    @property
-    def engine(self) -> OcrEngine:
-        if self._engine is None:
-            self.setup()
-        assert self._engine is not None
-        return self._engine
 
     def lines(self, frame: Frame) -> list[Line]:
         """The frame's OCR lines in reading order (read once per frame; a failure raises a

@@ -7,7 +7,6 @@ so importing this module (which the plugin registry does) stays cheap.
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import tempfile
@@ -20,7 +19,8 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from phibench.exceptions import ConfigError
-from phibench.ocr import OcrEngine, TextBox
+from phibench.ocr import OcrEngine, TextBox, as_grey_or_bgr, box_around
+from phibench.versions import distribution_version
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class EasyOcrEngine(OcrEngine):
     def read(self, image: np.ndarray) -> list[TextBox]:
         if self._reader is None:
             self.setup()
-        img = _as_engine_input(image)
+        img = as_grey_or_bgr(image)
         h, w = img.shape[:2]
         p: EasyOcrParams = self.params
         with _quiet_torch():
@@ -192,7 +192,7 @@ class EasyOcrEngine(OcrEngine):
             conf = float(res[2]) if len(res) > 2 else 1.0
             if conf < p.min_confidence or not str(text).strip():
                 continue
-            box = _axis_aligned(quad, w, h)
+            box = box_around(quad, w, h)
             if box is None:
                 continue
             out.append(TextBox(box=box, text=str(text), confidence=max(0.0, min(1.0, conf))))
@@ -221,9 +221,9 @@ class EasyOcrEngine(OcrEngine):
     def describe(self) -> dict[str, Any]:
         return {
             "engine": "easyocr",
-            "version": _version("easyocr"),
-            "torch": _version("torch"),
-            "models_package": f"{MODELS_PACKAGE} {_version(MODELS_PACKAGE)}",
+            "version": distribution_version("easyocr"),
+            "torch": distribution_version("torch"),
+            "models_package": f"{MODELS_PACKAGE} {distribution_version(MODELS_PACKAGE)}",
             "languages": list(self.params.languages),
             "detector_model": self._files.get("detector_model", DETECTOR_FILE),
             "recognizer_model": self._files.get(
@@ -246,34 +246,8 @@ def _quiet_torch() -> Iterator[None]:
         yield
 
 
-def _as_engine_input(image: np.ndarray) -> np.ndarray:
-    """Contiguous ``uint8`` in the layout EasyOCR expects: greyscale 2-D, or 3-channel BGR."""
-    img = np.asarray(image)
-    if img.dtype != np.uint8:
-        raise ValueError(f"OCR input must be uint8, got {img.dtype}")
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 3:
-        if img.shape[2] == 4:
-            img = img[:, :, :3]
-        if img.shape[2] != 3:
-            raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
-        img = img[:, :, ::-1]  # EasyOCR treats 3-channel arrays as BGR
-    elif img.ndim != 2:
-        raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
-    return np.ascontiguousarray(img)
 
 
-def _axis_aligned(quad: Any, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """(left, top, width, height) around EasyOCR's quadrilateral, clipped to the image."""
-    pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
-    x0 = int(max(0, np.floor(pts[:, 0].min())))
-    y0 = int(max(0, np.floor(pts[:, 1].min())))
-    x1 = int(min(width, np.ceil(pts[:, 0].max())))
-    y1 = int(min(height, np.ceil(pts[:, 1].max())))
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _recognizer_file(reader: Any, model_dir: Path) -> str:
@@ -288,10 +262,3 @@ def _recognizer_file(reader: Any, model_dir: Path) -> str:
             if model.get("model_script") == script and (model_dir / model["filename"]).is_file():
                 return str(model["filename"])
     return "(unknown)"
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed)"

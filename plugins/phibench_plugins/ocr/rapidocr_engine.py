@@ -12,7 +12,6 @@ The recogniser's alphabet is Chinese + English, so it may answer full-width punc
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import logging
 import unicodedata
@@ -23,7 +22,8 @@ from typing import Any, Optional
 import numpy as np
 
 from phibench.exceptions import ConfigError
-from phibench.ocr import OcrEngine, TextBox
+from phibench.ocr import OcrEngine, TextBox, as_grey_or_bgr, box_around
+from phibench.versions import distribution_version
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class RapidOcrEngine(OcrEngine):
         if self._ocr is None:
             self.setup()
         p: RapidOcrParams = self.params
-        img = _as_engine_input(image)
+        img = as_grey_or_bgr(image)
         h, w = img.shape[:2]
         results, _ = self._ocr(img, box_thresh=p.det_box_thresh, unclip_ratio=p.det_unclip_ratio,
                                text_score=p.min_confidence)
@@ -168,7 +168,7 @@ class RapidOcrEngine(OcrEngine):
             conf = float(score)
             if not text.strip() or conf < p.min_confidence:
                 continue
-            box = _axis_aligned(quad, w, h)
+            box = box_around(quad, w, h)
             if box is not None:
                 out.append(TextBox(box=box, text=text.strip(), confidence=max(0.0, min(1.0, conf))))
         log.debug("rapidocr read %d boxes from a %dx%d image", len(out), w, h)
@@ -178,48 +178,11 @@ class RapidOcrEngine(OcrEngine):
         p: RapidOcrParams = self.params
         return {
             "engine": "rapidocr",
-            "version": _version(PACKAGE),
-            "onnxruntime": _version("onnxruntime"),
+            "version": distribution_version(PACKAGE),
+            "onnxruntime": distribution_version("onnxruntime"),
             "detector_model": p.det_model,
             "recognizer_model": p.rec_model,
             "classifier_model": p.cls_model if p.use_cls else "(off)",
             "device": "cpu",
             "intra_op_threads": p.intra_op_threads,
         }
-
-
-def _as_engine_input(image: np.ndarray) -> np.ndarray:
-    """Contiguous ``uint8`` in the layout RapidOCR expects: greyscale 2-D, or 3-channel BGR."""
-    img = np.asarray(image)
-    if img.dtype != np.uint8:
-        raise ValueError(f"OCR input must be uint8, got {img.dtype}")
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 3:
-        if img.shape[2] == 4:
-            img = img[:, :, :3]
-        if img.shape[2] != 3:
-            raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
-        img = img[:, :, ::-1]  # RapidOCR (OpenCV) treats 3-channel arrays as BGR
-    elif img.ndim != 2:
-        raise ValueError(f"OCR input must be (H, W) or (H, W, 3), got {img.shape}")
-    return np.ascontiguousarray(img)
-
-
-def _axis_aligned(quad: Any, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """(left, top, width, height) around a quadrilateral, clipped to the image."""
-    pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
-    x0 = int(max(0, np.floor(pts[:, 0].min())))
-    y0 = int(max(0, np.floor(pts[:, 1].min())))
-    x1 = int(min(width, np.ceil(pts[:, 0].max())))
-    y1 = int(min(height, np.ceil(pts[:, 1].max())))
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return (x0, y0, x1 - x0, y1 - y0)
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed)"

@@ -21,7 +21,6 @@ threads of one process therefore run one at a time; phibench's workers are proce
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import shutil
@@ -32,6 +31,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from phibench.versions import distribution_version
 from phibench.exceptions import ConfigError
 from phibench.ocr import OcrEngine, TextBox
 
@@ -170,7 +170,7 @@ class TesseractEngine(OcrEngine):
         return {
             "engine": "tesseract",
             "version": self._version or "(set up to know)",
-            "pytesseract": _version("pytesseract"),
+            "pytesseract": distribution_version("pytesseract"),
             "lang": p.lang,
             "psm": p.psm,
             "oem": p.oem,
@@ -245,10 +245,3 @@ def _unscaled_box(left: int, top: int, width: int, height: int, scale: float, im
     if x1 <= x0 or y1 <= y0:
         return None
     return (x0, y0, x1 - x0, y1 - y0)
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed)"

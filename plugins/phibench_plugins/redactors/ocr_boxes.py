@@ -13,7 +13,7 @@ from typing import Any
 
 from phibench import ocr
 from phibench.frame import Frame
-from phibench.ocr import OcrEngine
+from phibench.ocr import OcrEngine, UsesOcrEngine
 from phibench.records import Detection
 from phibench.records.ground_truth import Box
 from phibench.redaction import policy
@@ -34,25 +34,13 @@ class OcrBoxParams(RedactorParams):
     """Boxes the engine is less sure of are still text on the image: by default all are masked."""
 
 
-class OcrBoxRedactor(Redactor):
+class OcrBoxRedactor(UsesOcrEngine, Redactor):
     """Masks OCR text boxes: all of them on a redacted frame, or only the PHI entities'."""
 
     Params = OcrBoxParams
 
-    def __init__(self, params: OcrBoxParams | None = None) -> None:
-        super().__init__(params)
-        self._engine: OcrEngine | None = None
-
     def setup(self) -> None:
-        if self._engine is None:
-            self._engine = ocr.engine(self.params.ocr, dict(self.params.ocr_params))
-
-    @property
-    def engine(self) -> OcrEngine:
-        if self._engine is None:
-            self.setup()
-        assert self._engine is not None
-        return self._engine
+        self.engine  # loaded once per worker
 
     def boxes(self, frame: Frame, detection: Detection) -> list[Box]:
         p: OcrBoxParams = self.params

@@ -17,7 +17,6 @@ and tldextract, which Presidio's e-mail recognizer calls, is kept on its bundled
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from phibench import ocr as phibench_ocr
+from phibench.versions import distribution_version
 from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
 from phibench.ocr import OcrEngine
@@ -250,11 +250,11 @@ class PresidioAnalysis:
     def describe(self) -> dict[str, Any]:
         p = self.params
         out: dict[str, Any] = {
-            "presidio_analyzer": _version("presidio-analyzer"),
-            "presidio_image_redactor": _version("presidio-image-redactor"),
-            "spacy": _version("spacy"),
+            "presidio_analyzer": distribution_version("presidio-analyzer"),
+            "presidio_image_redactor": distribution_version("presidio-image-redactor"),
+            "spacy": distribution_version("spacy"),
             "spacy_model": p.spacy_model,
-            "spacy_model_version": _version(p.spacy_model),
+            "spacy_model_version": distribution_version(p.spacy_model),
             "ocr": p.ocr,
             "use_metadata": p.use_metadata,
             "entities": "presidio default" if p.entities is None else list(p.entities),
@@ -287,11 +287,6 @@ def _unpad(box: Box, border: int, width: int, height: int) -> Box | None:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _tesseract_version() -> str:
