@@ -24,7 +24,7 @@ register_redactors redactor: :class:`phibench.redactor.Redactor`  ``redactor=NAM
 register_datasets  dataset: :class:`phibench.dataset.Dataset`     ``dataset=NAME``
 register_executors executor: :class:`phibench.executor.Executor`  ``executor=NAME``
 register_reporters reporter: :class:`phibench.reporter.Reporter`  ``reporters=[NAME, ...]``
-register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr=NAME``
+register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr=NAME``, ``redactor.ocr=NAME``
 =================  ===========================================  ===============================
 """
 
@@ -55,7 +55,10 @@ def phibench_register_detectors(register: "Register") -> None:
 
 @hookspec
 def phibench_register_redactors(register: "Register") -> None:
-    """Add redactor classes (:class:`phibench.redactor.Redactor`) that mask PHI and write DICOM."""
+    """Add redactor classes (:class:`phibench.redactor.Redactor`): each chooses the boxes to mask
+    in a frame (``boxes(frame, detection)``); the core applies the policy, masks the stored values
+    and writes the redacted DICOM (:mod:`phibench.redaction`). ``Params`` extend
+    :class:`phibench.redactor.RedactorParams`."""
 
 
 @hookspec
