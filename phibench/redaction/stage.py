@@ -22,7 +22,7 @@ from typing import Any
 
 from phibench import ocr, worker
 from phibench.detector import cpu_time
-from phibench.dicom import frame_count, read_dataset, render_frame
+from phibench.dicom import frame_count, read_dataset, read_header, render_frame
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
 from phibench.records import Detection, GroundTruth, Sample, SampleError
@@ -158,8 +158,8 @@ class FileRedaction:
                 flagged = it.detection
         planned = {it.sample.frame for it in items}
         if flagged is not None or self.params.redact_even_if_undetected:
-            ds = read_dataset(path)
-            others = [i for i in range(frame_count(ds)) if i not in planned]
+            others = [i for i in range(frame_count(read_header(path))) if i not in planned]
+            ds = read_dataset(path) if others else None
             for index in others:
                 # Not planned by the dataset: masked like the file's flagged frames (fail closed).
                 sample = Sample(f"{path}#{index}", path, index)

@@ -191,3 +191,20 @@ def test_detector_and_redactor_on_one_engine_read_each_frame_once(tmp_path, data
                  "redactor.redact_even_if_undetected=true", "redactor.verify=false", n=SMALL)
     assert (df["redaction"] == "masked").sum() + (df["redaction"] == "untouched").sum() == len(df)
     assert len(calls) == len(df)  # one OCR per frame, though both stages used it on every frame
+
+
+@pytest.mark.slow
+def test_frames_the_dataset_did_not_plan_are_masked_like_the_flagged_ones(tmp_path, data_dir):
+    from phibench.registry import default_registry
+
+    root = Path(default_registry().build("dataset", "synthetic", {"n": N, "out": str(data_dir / str(N))}).make())
+    multi = next(p for p in sorted(root.rglob("*.dcm")) if int(pydicom.dcmread(p).get("NumberOfFrames", 1) or 1) > 1)
+    (tmp_path / "labels.csv").write_text(f"path,has_phi,frame\n{multi.relative_to(root)},true,0\n")
+    cfg = compose_run("detector=flag_all", "redactor=easyocr", "redactor.verify=false", "dataset=folder",
+                      f"dataset.root={root}", f"dataset.labels={tmp_path / 'labels.csv'}", "executor=inline", *QUIET)
+    execute(cfg, tmp_path / "run")
+    df = ResultStore(tmp_path / "run").read()
+    assert len(df) == 1 and df["pixels_changed"].all()  # only frame 0 was planned and scored
+    before, after = pydicom.dcmread(multi).pixel_array, pydicom.dcmread(df["redacted_path"].iloc[0]).pixel_array
+    assert before.shape == after.shape
+    assert all((before[i] != after[i]).any() for i in range(1, before.shape[0]))  # every other frame masked too
