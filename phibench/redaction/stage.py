@@ -6,7 +6,8 @@ not plan are masked like the file's flagged ones), writes the file through
 :func:`phibench.dicom.write_redacted`, and re-OCRs what it masked (:mod:`.verify`).
 
 Failure is closed: if boxes cannot be chosen for a frame that must be redacted, no file is
-written and each of the file's rows says why; a written file that does not decode is deleted.
+written and each of the file's rows says why; with ``verify``, a written file that does not re-open and
+decode is deleted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from phibench import ocr, worker
 from phibench.detector import cpu_time
-from phibench.dicom import frame_count, read_dataset, read_header, render_frame
+from phibench.dicom import frame_count, read_dataset, read_header, render_frame, write_redacted
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
 from phibench.records import Detection, GroundTruth, Sample, SampleError
@@ -103,8 +104,6 @@ class FileRedaction:
             if it.frame is not None:
                 c["image_height"], c["image_width"] = (int(v) for v in it.frame.image.shape[:2])
         dst = output_path(self.out_dir, path)
-        from phibench.dicom import write_redacted
-
         try:
             masks = self._masks(path, items, decisions)
             result = write_redacted(
@@ -195,15 +194,31 @@ class FileRedaction:
         try:
             engine = self.redactor.verify_engine() or ocr.engine(VERIFY_ENGINE)
             found = verify.residual_regions(path, todo, engine)  # type: ignore[arg-type]
+        except SampleFailure as exc:
+            if exc.stage in ("read", "decode", "render"):
+                # The written file does not re-open: it is no redacted copy. Remove it, fail closed.
+                Path(path).unlink(missing_ok=True)
+                err = SampleError.from_exception(path, "write", exc)
+                for c in cols.values():
+                    c.update(redaction="failed", redacted_path=None, pixels_changed=None,
+                             redact_error=f"written file does not decode: {err}", redact_error_stage="write")
+                return
+            self._verify_failed(path, items, todo, cols, exc)
+            return
         except Exception as exc:  # noqa: BLE001 - the file stays; its check is recorded as failed
-            err = SampleError.from_exception(path, "verify", exc)
-            for it in items:
-                if it.sample.frame in todo:
-                    cols[it.sample.sample_id].update(redact_error=str(err), redact_error_stage="verify")
+            self._verify_failed(path, items, todo, cols, exc)
             return
         for it in items:
             if it.sample.frame in found:
                 cols[it.sample.sample_id]["residual_regions"] = json.dumps(found[it.sample.frame])
+
+    @staticmethod
+    def _verify_failed(path: str, items: list[Item], todo: dict[int, Any], cols: dict[str, dict[str, Any]],
+                       exc: BaseException) -> None:
+        err = SampleError.from_exception(path, "verify", exc)
+        for it in items:
+            if it.sample.frame in todo:
+                cols[it.sample.sample_id].update(redact_error=str(err), redact_error_stage="verify")
 
     @staticmethod
     def _timed(cols: dict[str, dict[str, Any]], t0: float, c0: float) -> dict[str, dict[str, Any]]:

@@ -97,6 +97,7 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
         if changed:
             outside = mask & ~raster(phi_boxes, w, h)
             outside_shares.append(float(outside.sum()) / float(h * w))
+    changed = df["pixels_changed"].astype("boolean").fillna(False).astype(bool)
     negatives = df[(df["has_phi_true"] == False) & df["redaction"].isin(["masked", "untouched"])]  # noqa: E712
     positives = df[(df["has_phi_true"] == True) & df["redaction"].isin(["masked", "untouched"])]  # noqa: E712
     cpu = df["redact_cpu_s"].dropna()
@@ -112,9 +113,9 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
             "phi_regions_hidden": wilson(phi["hidden"], phi["checked"]).as_dict(),
             "phi_regions_covered": wilson(phi["covered"], phi["n"]).as_dict(),
             "phi_regions_unreadable": wilson(phi["gone"], phi["checked"]).as_dict(),
-            "phi_frames_masked": wilson(int(positives["pixels_changed"].fillna(False).sum()), len(positives)).as_dict(),
+            "phi_frames_masked": wilson(int(changed[positives.index].sum()), len(positives)).as_dict(),
             "negatives_retained": wilson(
-                int((~negatives["pixels_changed"].fillna(False).astype(bool)).sum()), len(negatives)
+                int((~changed[negatives.index]).sum()), len(negatives)
             ).as_dict(),
             "nonphi_regions_masked": wilson(nonphi_masked, nonphi_n, higher_is_better=False).as_dict(),
             "masked_area_outside_phi": {**_mean_ci(outside_shares), "higher_is_better": False},

@@ -11,6 +11,7 @@ import pydicom
 import pytest
 
 from phibench.dicom import read_dataset
+from phibench.redaction import output_path
 from phibench.redaction.geometry import coverage, raster
 from phibench.results import ResultStore
 from phibench.run import execute
@@ -208,3 +209,20 @@ def test_frames_the_dataset_did_not_plan_are_masked_like_the_flagged_ones(tmp_pa
     before, after = pydicom.dcmread(multi).pixel_array, pydicom.dcmread(df["redacted_path"].iloc[0]).pixel_array
     assert before.shape == after.shape
     assert all((before[i] != after[i]).any() for i in range(1, before.shape[0]))  # every other frame masked too
+
+
+@pytest.mark.slow
+def test_a_written_file_that_does_not_decode_is_deleted_not_reported_redacted(tmp_path, data_dir, monkeypatch):
+    from phibench.exceptions import SampleFailure
+    from phibench.redaction import verify
+
+    def broken(ds, index):  # fault injection: the re-read output fails to decode
+        raise SampleFailure("decode", "frame 0 cannot be decoded")
+
+    monkeypatch.setattr(verify, "render_frame", broken)
+    sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=easyocr", n=SMALL)
+    masked = df[df["redact_error_stage"] == "write"]
+    assert len(masked) > 0 and (masked["redaction"] == "failed").all()
+    assert masked["redacted_path"].isna().all()
+    for src in masked["path"]:
+        assert not output_path(str(tmp_path / "redacted"), src).exists()
