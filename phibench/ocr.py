@@ -7,7 +7,7 @@ frame is read once per engine configuration (:func:`read_frame`), however many s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -50,8 +50,6 @@ class OcrEngine(Plugin):
         """Identifies this engine *and its parameters*: equal keys read a frame identically."""
         params = self.params
         try:
-            from dataclasses import asdict
-
             text = json.dumps(asdict(params), sort_keys=True, default=str)
         except TypeError:
             text = repr(params)

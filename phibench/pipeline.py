@@ -23,8 +23,8 @@ from phibench.detector import Detector
 from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.records import Detection, GroundTruth, Sample, SampleError
-from phibench.redaction import COLUMNS as REDACTION_COLUMNS
 from phibench.redaction import FileRedaction, Item, RedactionSpec
+from phibench.redaction.stage import empty_columns
 from phibench.specs import PluginSpec
 
 
@@ -78,7 +78,9 @@ def process(
     where = f"{socket.gethostname()}:{os.getpid()}"
     watch = watch or (lambda stage, tasks: None)
     files = _Files(redaction, watch)
-    needs_header = detector.needs_header or bool(redaction and redaction.redactor.needs_header)
+    # With a redactor, frames keep their dataset: the redaction stage counts frames and renders
+    # unplanned ones from it instead of reading the file again.
+    needs_header = detector.needs_header or redaction is not None
     pending: list[tuple[Task, Frame, float]] = []
     for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
         group_tasks = list(group)
@@ -122,7 +124,7 @@ class _Files:
 
     def add(self, task: Task, frame: Frame | None, det: Detection, row: dict[str, Any]) -> None:
         if self.redaction is None:
-            self.loose.append(row | dict.fromkeys(REDACTION_COLUMNS))
+            self.loose.append(row | empty_columns())
             return
         item = Item(task.sample, task.truth, frame, det)
         self.items[task.sample.path].append((item, row, task))
@@ -147,7 +149,7 @@ def failed_rows(
     """Error rows for ``tasks`` without running them (e.g. a file that killed its worker)."""
     where = f"{socket.gethostname()}:{os.getpid()}"
     rows = [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
-    return [r | dict.fromkeys(REDACTION_COLUMNS) for r in rows]
+    return [r | empty_columns() for r in rows]
 
 
 def _render_file(

@@ -61,7 +61,8 @@ class Redactor(Plugin):
     """Chooses what to mask in a frame. Subclasses implement :meth:`boxes`.
 
     :meth:`boxes` is only called for frames the policy redacts; ``detection`` is that frame's
-    result (``has_phi`` is ``None`` when the detection failed). Use :func:`phibench.ocr.read_frame`
+    result (``has_phi`` is ``None`` when the detection failed); ``frame.header`` always holds the
+    file's dataset. Use :func:`phibench.ocr.read_frame`
     for OCR, so a detector and a redactor on the same engine read the frame once. Raising is fine:
     the frame's redaction is recorded as failed (stage ``redact``) and no output is written for
     that file, which is never reported as "redacted".
@@ -70,8 +71,6 @@ class Redactor(Plugin):
     kind: ClassVar[str] = "redactor"
     Params: ClassVar[type] = RedactorParams
 
-    needs_header: ClassVar[bool] = False
-    """Whether :meth:`boxes` reads the DICOM header (``Frame.header``)."""
 
     def boxes(self, frame: Frame, detection: Detection) -> list[Box]:
         raise NotImplementedError

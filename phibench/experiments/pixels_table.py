@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from phibench.scoring.formatting import money, pct
+
 log = logging.getLogger(__name__)
 
 COLUMNS = ("recall", "precision", "specificity", "npv")
@@ -58,12 +60,6 @@ def solution(sc: dict[str, Any]) -> str:
     return label
 
 
-def _cell(rate: dict[str, Any] | None) -> str:
-    if not rate or rate.get("value") is None:
-        return "n/a"
-    return f"{rate['value']:.3f} [{rate['ci_low']:.3f}, {rate['ci_high']:.3f}]"
-
-
 def rows(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for sc in cards:
@@ -92,9 +88,8 @@ def markdown(table: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in table:
-        cost = "n/a" if r["cost_per_100k_usd"] is None else f"${r['cost_per_100k_usd']:,.2f}"
-        cells = " | ".join(_cell(r[k]) for k in COLUMNS)
-        lines.append(f"| {r['solution']} | {cost} | {cells} | {r['samples']} ({r['errors']}) |")
+        cells = " | ".join(pct(r[k]) for k in COLUMNS)
+        lines.append(f"| {r['solution']} | {money(r['cost_per_100k_usd'])} | {cells} | {r['samples']} ({r['errors']}) |")
     lines += [
         "",
         "Rates with 95% Wilson intervals; errors are scored apart (never as \"no PHI\"). Endpoints: "

@@ -157,8 +157,9 @@ class FileRedaction:
                 flagged = it.detection
         planned = {it.sample.frame for it in items}
         if flagged is not None or self.params.redact_even_if_undetected:
-            others = [i for i in range(frame_count(read_header(path))) if i not in planned]
-            ds = read_dataset(path) if others else None
+            held = next((it.frame.header for it in items if it.frame and it.frame.header is not None), None)
+            others = [i for i in range(frame_count(held or read_header(path))) if i not in planned]
+            ds = (held or read_dataset(path)) if others else None
             for index in others:
                 # Not planned by the dataset: masked like the file's flagged frames (fail closed).
                 sample = Sample(f"{path}#{index}", path, index)

@@ -9,7 +9,7 @@ core pads, fills and writes them (:mod:`phibench.redaction`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from phibench.frame import Frame
 from phibench.records import Detection
@@ -33,8 +33,6 @@ class PresidioRedactor(Redactor):
     """Masks Presidio's findings (or, with ``mode=all_text``, every word its OCR read)."""
 
     Params = PresidioRedactorParams
-    needs_header: ClassVar[bool] = True
-    """With ``use_metadata`` Presidio needs the header; a frame rendered without one fails."""
 
     def __init__(self, params: PresidioRedactorParams | None = None) -> None:
         super().__init__(params)

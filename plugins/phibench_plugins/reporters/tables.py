@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from phibench.scoring.formatting import money, pct
+
+
 METRIC_ORDER = (
     "recall", "precision", "specificity", "npv", "accuracy", "f1",
     "recall_fail_closed", "specificity_fail_closed", "coverage", "error_rate",
 )
 
 
-def pct(rate: dict[str, Any] | None) -> str:
-    if not rate or rate.get("value") is None:
-        return "n/a"
-    return f"{rate['value']:.3f} [{rate['ci_low']:.3f}, {rate['ci_high']:.3f}]"
-
-
 def count(rate: dict[str, Any] | None) -> str:
     if not rate:
         return ""
     return f"{rate['k']:g}/{rate['n']:g}"
-
-
-def money(value: float | None) -> str:
-    return "n/a" if value is None else f"${value:,.2f}"
 
 
 def title(sc: dict[str, Any]) -> str:
