@@ -13,6 +13,12 @@ VOI modules), group 0x7FE0 (the pixel data) and a transfer syntax. Building it i
 objects are copied shallowly, pixel bytes are shared) and lets us repair what pydicom would reject
 (an unparseable Number of Frames, a missing transfer syntax in a bare dataset) without touching
 the caller's dataset; pydicom's windowing helpers also write back to the dataset they are given.
+
+A frame is checked before its codec sees it: JPEG, JPEG-LS and JPEG 2000 codecs decode a cut-short
+codestream without an error (the missing rows grey), so a frame that does not end with its
+EOI/EOC marker, or an RLE frame whose segments cannot hold its pixels, is a ``decode`` failure;
+so is a decoder warning that its input ended early. Header claims (frames, pixels, bytes) were
+already bounded when the file was read (:mod:`phibench.dicom.limits`).
 """
 
 from __future__ import annotations
@@ -20,14 +26,29 @@ from __future__ import annotations
 import copy
 import logging
 import operator
+import re
+import struct
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pydicom
 from pydicom.dataset import FileMetaDataset
 from pydicom.pixels import as_pixel_options, get_decoder
-from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.encaps import get_frame
+from pydicom.uid import (
+    UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000TransferSyntaxes,
+    JPEGLSTransferSyntaxes,
+    JPEGTransferSyntaxes,
+    RLETransferSyntaxes,
+)
 
+from phibench.dicom.limits import frame_count
 from phibench.dicom.read import PIXEL_KEYWORDS
 from phibench.exceptions import SampleFailure
 
@@ -37,6 +58,20 @@ log = logging.getLogger(__name__)
 
 _ITEM_TAG = b"\xfe\xff\x00\xe0"  # first bytes of encapsulated (compressed) pixel data, LE item tag
 _MAX_DETAIL = 220
+_EOI_SYNTAXES = frozenset(
+    (*JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes, *JPEG2000TransferSyntaxes)
+)
+"""Codestreams that end with the EOI (JPEG, JPEG-LS) or EOC (JPEG 2000, HTJ2K) marker 0xFFD9."""
+_EOI_WINDOW = 10
+"""The marker must start within this many bytes of the end, after trailing 0x00/0xFF padding
+(one real JPEG Lossless file repeats its last byte; pydicom's frame splitter looks as far)."""
+_RLE_HEADER = 64
+_TRUNCATION = re.compile(
+    r"truncat|premature end|end of (the )?(encapsulated pixel )?data|not enough data|"
+    r"insufficient data|no JPEG EOI",
+    re.IGNORECASE,
+)
+"""Decoder warnings that mean the input ended before the image did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +89,6 @@ class DecodedFrame:
 
     view: pydicom.Dataset
     """The pixel view (group 0x0028 + pixel data) to give to pydicom's LUT functions."""
-
-
-def frame_count(ds: pydicom.Dataset) -> int:
-    """Number of frames: Number of Frames when it is a positive integer, else 1."""
-    try:
-        value = ds.get("NumberOfFrames")
-    except Exception:  # an unparseable value can fail on access
-        return 1
-    if value is None or value == "":
-        return 1
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        try:
-            count = int(float(str(value).strip()))
-        except (TypeError, ValueError, OverflowError):
-            return 1
-    return max(count, 1)
 
 
 def decode_frame(ds: pydicom.Dataset, index: int) -> DecodedFrame:
@@ -93,18 +110,115 @@ def decode_frame(ds: pydicom.Dataset, index: int) -> DecodedFrame:
         decoder = get_decoder(tsyntax)
     except NotImplementedError as exc:
         raise SampleFailure("decode", f"unsupported transfer syntax {_ts_name(tsyntax)}") from exc
-    try:
-        arr, props = decoder.as_array(
-            view, index=index, raw=False, correct_unused_bits=True, **as_pixel_options(view)
-        )
-    except Exception as exc:
-        raise SampleFailure(
-            "decode", f"cannot decode {_ts_name(tsyntax)} pixel data: {_detail(exc)}"
-        ) from exc
+    options = as_pixel_options(view)
+    # Not thread-safe (warnings filters are global); phibench decodes one sample per process.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if tsyntax.is_encapsulated:
+            _check_codestream(view, tsyntax, keyword, index, options)
+        try:
+            arr, props = decoder.as_array(
+                view, index=index, raw=False, correct_unused_bits=True, **options
+            )
+        except Exception as exc:
+            raise SampleFailure(
+                "decode", f"cannot decode {_ts_name(tsyntax)} pixel data: {_detail(exc)}"
+            ) from exc
+    _check_warnings(caught, tsyntax, index)
     photometric = str(props.get("photometric_interpretation", "") or "").strip().upper()
     bits = 0 if keyword != "PixelData" else int(props.get("bits_stored", 0) or 0)
     log.debug("decoded frame %d: %s %s", index, arr.dtype, arr.shape)
     return DecodedFrame(array=arr, photometric=photometric, bits_stored=bits, view=view)
+
+
+def _check_codestream(
+    view: pydicom.Dataset, tsyntax: UID, keyword: str, index: int, options: dict[str, Any]
+) -> None:
+    """Refuse a frame whose codestream is cut short, before a codec fills the gap with grey.
+
+    JPEG, JPEG-LS and JPEG 2000 codecs decode a truncated stream without an error, the missing
+    rows grey or repeated, and a detector would be scored on that. Each such codestream ends
+    with the EOI/EOC marker 0xFFD9, and none can occur earlier inside coded data (byte stuffing
+    forbids it), so its absence at the end means the frame is incomplete. Real files pad after
+    it: 0x00 or 0xFF bytes, or a stray byte, hence the small window. RLE segments are checked
+    against the least bytes their pixels can be encoded in.
+    """
+    value = view[keyword].value
+    if not isinstance(value, bytes | bytearray) or value[:4] != _ITEM_TAG:
+        return  # the decoder reports pixel data that is not encapsulated
+    try:
+        frame = get_frame(value, index, number_of_frames=options.get("number_of_frames"),
+                          extended_offsets=_extended_offsets(options))
+    except Exception as exc:
+        raise SampleFailure(
+            "decode", f"cannot find frame {index} in the encapsulated pixel data: {_detail(exc)}"
+        ) from exc
+    name = _ts_name(tsyntax)
+    if tsyntax in _EOI_SYNTAXES and not _ends_with_eoi(frame):
+        raise SampleFailure(
+            "decode",
+            f"{name} frame {index} is truncated or corrupt: its codestream does not end with "
+            "the EOI/EOC marker (0xFFD9)",
+        )
+    if tsyntax in RLETransferSyntaxes:
+        _check_rle(frame, view, name, index)
+
+
+def _ends_with_eoi(frame: bytes) -> bool:
+    """Whether 0xFFD9 starts within :data:`_EOI_WINDOW` bytes of the end, padding stripped."""
+    tail = frame[-4096:].rstrip(b"\x00\xff")
+    if not tail and len(frame) > 4096:  # kilobytes of padding: rare enough to copy the frame
+        tail = frame.rstrip(b"\x00\xff")
+    return b"\xff\xd9" in tail[-_EOI_WINDOW:]
+
+
+def _check_rle(frame: bytes, view: pydicom.Dataset, name: str, index: int) -> None:
+    """Every RLE segment must lie inside the fragment and be long enough for its pixels.
+
+    A segment decodes to Rows x Columns bytes; PackBits needs at least 2 bytes per 128 of them
+    (a replicate run), so a shorter segment is cut short whatever the encoder.
+    """
+    try:
+        pixels = int(view.Rows) * int(view.Columns)
+    except (AttributeError, TypeError, ValueError):
+        return
+    if len(frame) < _RLE_HEADER:
+        raise SampleFailure("decode", f"{name} frame {index} is truncated: no whole RLE header")
+    header = struct.unpack("<16L", frame[:_RLE_HEADER])
+    count = header[0]
+    if not 1 <= count <= 15:
+        return  # the decoder reports a bad segment count
+    starts = header[1 : count + 1]
+    least = 2 * -(-pixels // 128)
+    for segment, (start, end) in enumerate(zip(starts, (*starts[1:], len(frame)), strict=True)):
+        if start < _RLE_HEADER or end - start < least:
+            raise SampleFailure(
+                "decode",
+                f"{name} frame {index} is truncated or corrupt: RLE segment {segment} spans "
+                f"{max(end - start, 0)} bytes of the fragment, fewer than the {least} its "
+                "pixels need",
+            )
+
+
+def _check_warnings(caught: list[warnings.WarningMessage], tsyntax: UID, index: int) -> None:
+    """A decoder's warning that its input ended early is a failure; others are logged (debug)."""
+    for item in caught:
+        text = " ".join(str(item.message).split())
+        if _TRUNCATION.search(text):
+            raise SampleFailure(
+                "decode",
+                f"{_ts_name(tsyntax)} frame {index} is truncated or corrupt: the decoder warned "
+                f"{_clip(text)}",
+            )
+        log.debug("decoder warning on frame %d (%s): %s", index, item.category.__name__, text)
+
+
+def _extended_offsets(options: dict[str, Any]) -> Any:
+    """The Extended Offset Table as the decoder uses it: ignored when its two parts disagree."""
+    offsets = options.get("extended_offsets")
+    if offsets and len(offsets[0]) == len(offsets[1]):
+        return offsets
+    return None
 
 
 def _pixel_keyword(ds: pydicom.Dataset) -> str:
@@ -160,7 +274,8 @@ def _ts_name(tsyntax: UID) -> str:
 
 def _detail(exc: BaseException) -> str:
     """The codec's own words: they describe the pixel data and codec, never patient values."""
-    text = " ".join(str(exc).split()) or "no details"
-    if len(text) > _MAX_DETAIL:
-        text = text[: _MAX_DETAIL - 3] + "..."
-    return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__}: {_clip(' '.join(str(exc).split()) or 'no details')}"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
