@@ -16,7 +16,8 @@ phibench run [HYDRA OVERRIDES ...]     run a detector over a dataset and write a
          phibench run -m detector=local,flag_all,flag_none
 phibench plugins                       list installed plugins and who provides them
 phibench datasets make NAME [--n N] [--seed S] [--out DIR]
-phibench score RUN_DIR                 recompute a run's scorecard from its results.parquet
+phibench run --force-new [OVERRIDES]   discard an earlier run of another plan in the run directory
+phibench score RUN_DIR [--json]        recompute a run's scorecard from its results.parquet
 phibench table DIR [DIR ...] [--out D] the announcement's comparison table from runs or a sweep
     e.g. phibench run -m +experiment=pixels_table   (writes the table itself when it ends)
 phibench estimate [--json] [HYDRA OVERRIDES ...]   dry-run cost of a run, from image sizes
@@ -61,7 +62,7 @@ def _datasets_make(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from phibench.run import report
 
-    scorecard = report(Path(args.run_dir))
+    scorecard = report(Path(args.run_dir), quiet=args.json)
     if args.json:
         print(json.dumps(scorecard, indent=2, default=str))
     return 0
@@ -76,25 +77,51 @@ def _table(args: argparse.Namespace) -> int:
     return 0
 
 
+ESTIMATE_USAGE = """\
+usage: phibench estimate [--json] [HYDRA OVERRIDES ...]
+
+Dry-run cost of a run, from image sizes alone: the config is composed and validated as for
+`phibench run`, the dataset is planned, no pixel is decoded and no request is sent.
+
+  --json     print the estimate as JSON only
+  -h, --help show this help
+
+e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
+"""
+
+
 def _estimate(overrides: list[str]) -> int:
     from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
     from phibench.config import config_dir, register_configs
     from phibench.estimate import estimate, format_estimate
-    from phibench.hydra_app import check_plugin_names
+    from phibench.hydra_app import check_parameter_keys, check_plugin_names
     from phibench.registry import default_registry
 
+    if {"-h", "--help"} & set(overrides):
+        print(ESTIMATE_USAGE, end="")
+        return 0
     as_json = "--json" in overrides
     overrides = [o for o in overrides if o != "--json"]
+    if flags := [o for o in overrides if o.startswith("-")]:
+        print(f"phibench: error: estimate takes no option {flags[0]}\n\n{ESTIMATE_USAGE}", file=sys.stderr, end="")
+        return 2
     registry = default_registry()
     try:
         check_plugin_names(overrides, registry)
+        check_parameter_keys(overrides, registry)
         register_configs(registry)
         with initialize_config_dir(str(config_dir()), version_base="1.3"):
             cfg = compose("run", overrides=overrides)
         result = estimate(cfg, registry)
     except PhibenchError as exc:
         print(f"phibench: error: {exc}", file=sys.stderr)
+        return 2
+    except (HydraException, OmegaConfBaseException) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"phibench: error: {msg}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2) if as_json else format_estimate(result))
     return 0
@@ -108,11 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         from phibench.hydra_app import main as run_main
 
         try:
-            run_main(argv[1:])
+            return run_main(argv[1:])
         except PhibenchError as exc:
             print(f"phibench: error: {exc}", file=sys.stderr)
             return 2
-        return 0
     parser = argparse.ArgumentParser(prog="phibench", usage=USAGE)
     parser.add_argument("--version", action="version", version=f"phibench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from phibench.limits import Limits
 from phibench.registry import Registry
 
 GROUPS = ("detector", "dataset", "executor")
@@ -44,6 +45,17 @@ class RunSettings:
     """Show a progress bar (on stderr)."""
     show_phi: bool = False
     """Let reports show PHI (OCR text, entities). Off by default."""
+    retry_errors: bool = True
+    """A rerun into the same run directory runs again the samples whose row is an error (a 500
+    storm, a timeout, a failed redaction); ``false`` keeps them as they are."""
+    fail_on_error_rate: Optional[float] = None  # noqa: UP007 - OmegaConf needs Optional
+    """Exit with status 1 when more than this share of the samples errored (e.g. ``0.05``).
+    Unset: exit 1 only when no sample could be answered at all."""
+    force_new: bool = False
+    """Discard the results of an earlier run of another plan in the run directory and start over
+    (``phibench run --force-new``). Without it such a rerun is refused."""
+    limits: Limits = field(default_factory=Limits)
+    """Bounds on what one input file may claim, checked before decoding (:mod:`phibench.limits`)."""
 
 
 @dataclass

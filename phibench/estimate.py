@@ -39,9 +39,9 @@ def _frame_sizes(paths: list[str]) -> tuple[dict[str, tuple[int, int]], int]:
 
 def estimate(cfg: DictConfig | dict[str, Any], registry: Registry) -> dict[str, Any]:
     """The dry-run estimate of the configured run."""
-    from phibench.run import _tasks, plan
+    from phibench.plan import plan_tasks, validate
 
-    p = plan(cfg, registry)
+    p = validate(cfg, registry)
     spec = p.specs["detector"]
     cls = registry.get("detector", spec.name).cls
     factory = getattr(cls, "estimator", None)
@@ -49,7 +49,7 @@ def estimate(cfg: DictConfig | dict[str, Any], registry: Registry) -> dict[str, 
         raise ConfigError(f"detector {spec.name!r} has no cost estimate: only remote-model "
                           f"detectors (gpt4o, claude, llama4_maverick, openai_compatible) have one")
     est = factory(validate_params(cls, spec.params, where=f"detector {spec.name!r}"))
-    tasks = _tasks(registry, p.specs["dataset"])
+    tasks = plan_tasks(registry, p.specs["dataset"])
     sizes, unreadable = _frame_sizes(sorted({t.sample.path for t in tasks}))
     per_size = Counter(sizes[t.sample.path] for t in tasks if t.sample.path in sizes)
     total, usd = TokenUsage(), 0.0

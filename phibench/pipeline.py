@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from phibench import worker
+from phibench.context import RunContext
 from phibench.detector import Detector
 from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
+from phibench.limits import DEFAULT_LIMITS, Limits
 from phibench.records import Detection, GroundTruth, Sample, SampleError
 from phibench.redaction import FileRedaction, Item, RedactionSpec
 from phibench.redaction.stage import empty_columns
+from phibench.secrets import redact_url
 from phibench.specs import PluginSpec
 
 
@@ -60,6 +63,14 @@ class PipelineSpec:
     """Set when workers store their rows themselves (Spark); the inline executor uses its sink."""
     redaction: RedactionSpec | None = None
     """Set when the run redacts: which redactor, and where the redacted files go."""
+    context: RunContext | None = None
+    """The run (directory, limits), handed to every plugin a worker builds."""
+    retry_errors: bool = True
+    """Whether samples whose stored row is an error run again (see ``run.retry_errors``)."""
+
+    @property
+    def limits(self) -> Limits:
+        return self.context.limits if self.context else DEFAULT_LIMITS
 
 
 Watch = Callable[[str, list[Task]], None]
@@ -72,7 +83,7 @@ def process(
 ) -> Iterator[list[dict[str, Any]]]:
     """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch
     (file by file when redacting)."""
-    detector: Detector = worker.instance(spec.detector)
+    detector: Detector = worker.instance(spec.detector, spec.context)
     redaction = FileRedaction(spec.redaction) if spec.redaction else None
     batch_size = max(spec.batch_size, int(detector.preferred_batch_size or 0), 1)
     where = f"{socket.gethostname()}:{os.getpid()}"
@@ -86,7 +97,7 @@ def process(
         group_tasks = list(group)
         files.open(group_tasks)
         watch("decode", group_tasks)
-        for task, outcome, render_s in _render_file(group_tasks, needs_header):
+        for task, outcome, render_s in _render_file(group_tasks, needs_header, spec.limits):
             if isinstance(outcome, SampleError):
                 det = Detection.failed(outcome)
                 files.add(task, None, det, _row(task, det, spec, where, render_s, 0.0))
@@ -143,6 +154,18 @@ class _Files:
             yield [row | cols[item.sample.sample_id] for item, row, _ in got]
 
 
+def remaining(tasks: Iterable[Task], done: set[str], whole_files: bool) -> list[Task]:
+    """The tasks still to run, given the ids ``done``. With ``whole_files`` (a redacting run) a
+    file with any task to run runs whole: its redacted output is written from all its frames at
+    once, never from a subset beside rows of an earlier attempt."""
+    tasks = list(tasks)
+    todo = [t for t in tasks if t.sample.sample_id not in done]
+    if not whole_files or not todo:
+        return todo
+    paths = {t.sample.path for t in todo}
+    return [t for t in tasks if t.sample.path in paths]
+
+
 def failed_rows(
     tasks: Iterable[Task], error: SampleError, spec: PipelineSpec
 ) -> list[dict[str, Any]]:
@@ -153,13 +176,13 @@ def failed_rows(
 
 
 def _render_file(
-    tasks: list[Task], keep_header: bool
+    tasks: list[Task], keep_header: bool, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[tuple[Task, Frame | SampleError, float]]:
     """Read one file once and render each task's frame; failures become SampleErrors."""
     path = tasks[0].sample.path
     t0 = time.perf_counter()
     try:
-        ds = read_dataset(path)
+        ds = read_dataset(path, limits)
     except Exception as exc:  # noqa: BLE001 - recorded per sample
         err = SampleError.from_exception(path, "read", exc)
         share = (time.perf_counter() - t0) / len(tasks)
@@ -213,7 +236,7 @@ def _row(
         "entities": det.entities_json(),
         "truth_regions": task.truth.regions_json(),
         "detector": spec.detector.name,
-        "endpoint": det.endpoint,
+        "endpoint": redact_url(det.endpoint) if det.endpoint else det.endpoint,
         "input_tokens": det.usage.input_tokens,
         "output_tokens": det.usage.output_tokens,
         "latency_s": det.latency_s,

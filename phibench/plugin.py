@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from phibench.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from phibench.context import RunContext
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,14 @@ class Plugin:
 
     Params: ClassVar[type] = NoParams
     kind: ClassVar[str] = "plugin"
+
+    fingerprint_exclude: ClassVar[tuple[str, ...]] = ()
+    """Parameters that cannot change an answer (concurrency, timeouts, cache mode): left out of
+    the run's fingerprint (:mod:`phibench.plan`), so changing them resumes the same run."""
+
+    context: "RunContext | None" = None
+    """The run this instance works for (run dir, limits), set by :func:`phibench.worker.instance`
+    before :meth:`setup`; ``None`` outside a run (``phibench estimate``, a notebook)."""
 
     def __init__(self, params: Any = None) -> None:
         self.params = params if params is not None else self.Params()

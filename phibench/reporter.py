@@ -13,5 +13,9 @@ class Reporter(Plugin):
 
     kind: ClassVar[str] = "reporter"
 
+    prints: ClassVar[bool] = False
+    """True for a reporter that writes to standard output: ``phibench score --json`` skips it,
+    so that its output is JSON only."""
+
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
         raise NotImplementedError

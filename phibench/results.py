@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from phibench import files
+
 SCHEMA = pa.schema(
     [
         pa.field("sample_id", pa.string(), nullable=False),
@@ -52,6 +54,7 @@ SCHEMA = pa.schema(
         pa.field("redaction", pa.string()),
         pa.field("redaction_reason", pa.string()),
         pa.field("redacted_path", pa.string()),
+        pa.field("quarantine_path", pa.string()),
         pa.field("redaction_boxes", pa.string()),
         pa.field("pixels_changed", pa.bool_()),
         pa.field("image_height", pa.int32()),
@@ -85,13 +88,15 @@ class ResultStore:
         rows = list(rows)
         if not rows:
             return 0
+        unknown = {k for r in rows for k in r} - set(COLUMNS)
+        if unknown:  # a misspelt key would otherwise become a silent null column
+            raise ValueError(f"result rows carry unknown columns: {', '.join(sorted(unknown))}")
         table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=SCHEMA)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if not self.path.is_dir():
+            files.private_dir(self.path)
         self._seq += 1
         final = self.path / f"part-{self._tag}-{self._seq:06d}.parquet"
-        tmp = self.path / f".{final.name}.tmp"
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)
+        files.write_atomic(final, lambda tmp: pq.write_table(table, tmp))
         return len(rows)
 
     def read(self) -> pd.DataFrame:
@@ -102,11 +107,21 @@ class ResultStore:
         df = df.sort_values(["finished_at"], kind="stable").drop_duplicates("sample_id", keep="last")
         return df.sort_values("sample_id", kind="stable").reset_index(drop=True)
 
-    def done_ids(self) -> set[str]:
-        """Ids of samples that already have a row (resume skips them)."""
+    def done_ids(self, retry_errors: bool = False, session_id: str | None = None) -> set[str]:
+        """Ids of samples a (re)run skips: every sample with a row; with ``retry_errors``, only
+        those whose latest row is an answer (no detection error, no failed redaction) -- plus, in
+        either case, every sample this ``session_id`` already stored (a retried Spark task must
+        not run again the file that just failed, or killed, its worker)."""
         if not self.path.exists() or not any(self.path.glob("*.parquet")):
             return set()
-        return set(pq.read_table(self.path, columns=["sample_id"], schema=SCHEMA)["sample_id"].to_pylist())
+        cols = ["sample_id", "error", "redaction", "session_id", "finished_at"]
+        df = pq.read_table(self.path, columns=cols, schema=SCHEMA).to_pandas()
+        if not retry_errors:
+            return set(df["sample_id"])
+        mine = set(df.loc[df["session_id"] == session_id, "sample_id"]) if session_id else set()
+        latest = df.sort_values("finished_at", kind="stable").drop_duplicates("sample_id", keep="last")
+        ok = latest["error"].isna() & (latest["redaction"].fillna("") != "failed")
+        return set(latest.loc[ok, "sample_id"]) | mine
 
 
 class BufferedAppender:

@@ -1,35 +1,40 @@
 """One run, from a composed config to a scorecard: plan on the driver, execute, score, report.
 
 Everything that can be wrong with the configuration fails here before the first sample runs.
-Rerunning into the same run directory resumes: samples that already have a row are skipped, and
-the scorecard is computed from ``results.parquet`` alone, so it equals an uninterrupted run's.
+A run directory belongs to one plan (:mod:`phibench.plan`): rerunning the same plan into it
+resumes (samples with an answer are skipped, error rows run again unless
+``run.retry_errors=false``), another plan is refused, and one driver at a time holds it
+(:mod:`phibench.lock`). The scorecard is computed from ``results.parquet`` and the planned
+samples alone, so it equals an uninterrupted run's.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
-from collections import Counter
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from phibench import versions
-from phibench.config import GROUPS, OPTIONAL_GROUPS, RunSettings
-from phibench.exceptions import ConfigError, DatasetError
-from phibench.pipeline import PipelineSpec, StoreSpec, Task
-from phibench.plugin import validate_params
+from phibench import files, versions
+from phibench.context import RunContext
+from phibench.exceptions import ConfigError, PhibenchError
+from phibench.lock import RunLock
+from phibench.pipeline import PipelineSpec, StoreSpec, remaining
+from phibench.plan import Plan, Validated, bind, planned_ids
+from phibench.plan import plan as make_plan
+from phibench.plan import plan_tasks, validate
 from phibench.progress import progress_bar
 from phibench.redaction import RedactionSpec
 from phibench.registry import Registry, default_registry
 from phibench.results import BufferedAppender, ResultStore
 from phibench.scoring import build_scorecard
-from phibench.specs import PluginSpec
+from phibench.secrets import scrub
+
+__all__ = ["Plan", "RunFailed", "execute", "exit_status", "plan", "report"]
 
 log = logging.getLogger(__name__)
 
@@ -38,70 +43,25 @@ RESOLVED_FILE = "config.resolved.yaml"
 REDACTED_DIR = "redacted"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A validated run: specs of its plugins, its settings and the resolved config to record."""
-
-    specs: dict[str, PluginSpec]
-    reporters: list[str]
-    settings: RunSettings
-    resolved: dict[str, Any]
+class RunFailed(PhibenchError):
+    """The run finished, but its results fail the run's own bar (nothing answered, or more
+    errors than ``run.fail_on_error_rate``): the command exits 1."""
 
 
-def plan(cfg: DictConfig | dict[str, Any], registry: Registry) -> Plan:
-    """Validate every plugin node against its plugin's schema; nothing is loaded or run."""
-    raw = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
-    assert isinstance(raw, dict)
-    specs: dict[str, PluginSpec] = {}
-    resolved: dict[str, Any] = {}
-    for kind in GROUPS:
-        node = dict(raw.get(kind) or {})
-        name = node.pop("name", None)
-        if not name:
-            raise ConfigError(f"{kind}: no plugin chosen; pass {kind}=NAME")
-        cls = registry.get(kind, str(name)).cls
-        params = validate_params(cls, node, where=f"{kind} {name!r}")
-        specs[kind] = PluginSpec.of(kind, str(name), params)
-        resolved[kind] = {"name": name, **asdict(params)}
-    for kind in OPTIONAL_GROUPS:
-        node = dict(raw.get(kind) or {})
-        name = node.pop("name", None)
-        if not name:
-            resolved[kind] = None
-            continue
-        cls = registry.get(kind, str(name)).cls
-        params = validate_params(cls, node, where=f"{kind} {name!r}")
-        if kind == "redactor":
-            from phibench.redaction import policy
-
-            policy.check(params)
-        specs[kind] = PluginSpec.of(kind, str(name), params)
-        resolved[kind] = {"name": name, **asdict(params)}
-    reporters = [str(r) for r in raw.get("reporters", [])]
-    for name in reporters:
-        registry.get("reporter", name)
-    try:
-        settings = RunSettings(**(raw.get("run") or {}))
-    except TypeError as exc:
-        raise ConfigError(f"run: {exc}") from None
-    resolved |= {"reporters": reporters, "run": asdict(settings)}
-    return Plan(specs, reporters, settings, resolved)
+def plan(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
+    """Validate every plugin node against its plugin's schema; nothing is planned, loaded or run."""
+    return validate(cfg, registry)
 
 
-def _tasks(registry: Registry, spec: PluginSpec) -> list[Task]:
-    dataset = registry.build("dataset", spec.name, spec.params)
-    tasks = [Task(s, t) for s, t in dataset.plan()]
-    dupes = [sid for sid, n in Counter(t.sample.sample_id for t in tasks).items() if n > 1]
-    if dupes:
-        raise DatasetError(f"dataset {spec.name!r} planned {len(dupes)} duplicate sample ids")
-    return tasks
+def _tasks(registry: Registry, spec: Any) -> list[Any]:
+    return plan_tasks(registry, spec)
 
 
 class _BufferedSink:
     """The driver's sink: rows go to the store in buffered parts; every row advances progress."""
 
-    def __init__(self, store: ResultStore, settings: RunSettings, advance: Any) -> None:
-        self.appender = BufferedAppender(store, settings.flush_rows, settings.flush_seconds)
+    def __init__(self, store: ResultStore, p: Plan, advance: Any) -> None:
+        self.appender = BufferedAppender(store, p.settings.flush_rows, p.settings.flush_seconds)
         self.advance = advance
 
     def __call__(self, rows: list[dict[str, Any]]) -> None:
@@ -115,17 +75,79 @@ class _BufferedSink:
         self.appender.flush()
 
 
+def _prepare(run_dir: Path) -> Path:
+    """The run directory, made if needed and owner-only; a user's mistake is a ConfigError."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"run directory {run_dir} is a file; choose a folder (hydra.run.dir=DIR)")
+    try:
+        files.private_dir(run_dir)
+        probe = run_dir / f".phibench-write-test-{uuid.uuid4().hex[:8]}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot use run directory {run_dir}: {exc.strerror or type(exc).__name__}; "
+            "choose a folder you can write (hydra.run.dir=DIR)"
+        ) from None
+    return run_dir
+
+
 def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry | None = None) -> dict[str, Any]:
     """Run (or resume) the configured run in ``run_dir`` and return its scorecard."""
     registry = registry or default_registry()
-    os.environ["PHIBENCH_RUN_DIR"] = str(run_dir.resolve())  # configs may place data there (${oc.env:})
-    p = plan(cfg, registry)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / RESOLVED_FILE).write_text(OmegaConf.to_yaml(OmegaConf.create(p.resolved)))
+    run_dir = _prepare(Path(run_dir))
+    with RunLock(run_dir):
+        p = make_plan(cfg, registry, run_dir)
+        bind(run_dir, p, force_new=p.settings.force_new)
+        files.write_text(run_dir / RESOLVED_FILE, OmegaConf.to_yaml(OmegaConf.create(p.resolved)))
+        context = RunContext(
+            str(run_dir.resolve()), uuid.uuid4().hex, time.time(), p.fingerprint, p.settings.limits
+        )
+        _write_meta(run_dir, p, registry, context)
+        store = ResultStore(run_dir)
+        had = store.done_ids()
+        todo = remaining(p.tasks, store.done_ids(p.settings.retry_errors), "redactor" in p.specs)
+        retried = sum(t.sample.sample_id in had for t in todo)
+        log.info(
+            "planned %d samples (plan %s); %d already answered; running %d%s",
+            len(p.tasks), p.fingerprint[:12], len(p.tasks) - len(todo), len(todo),
+            f" ({retried} of them again: their rows were errors)" if retried else "",
+        )
+        pipeline = PipelineSpec(
+            detector=p.specs["detector"],
+            price_per_core_hour_usd=p.settings.price_per_core_hour_usd,
+            batch_size=p.settings.batch_size,
+            session_id=context.session_id,
+            session_started_at=context.session_started_at,
+            store=StoreSpec(context.run_dir, p.settings.flush_rows, p.settings.flush_seconds),
+            redaction=(
+                RedactionSpec(p.specs["redactor"], str((run_dir / REDACTED_DIR).resolve()))
+                if "redactor" in p.specs
+                else None
+            ),
+            context=context,
+            retry_errors=p.settings.retry_errors,
+        )
+        if todo:
+            executor = registry.build("executor", p.specs["executor"].name, p.specs["executor"].params)
+            executor.context = context
+            done_before = len(p.tasks) - len(todo)
+            with progress_bar(len(p.tasks), done_before, enabled=p.settings.progress) as advance:
+                sink = _BufferedSink(store, p, advance)
+                try:
+                    executor.execute(todo, pipeline, sink)
+                finally:
+                    sink.flush()
+        return report(run_dir, registry)
+
+
+def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext) -> None:
     detector = registry.build("detector", p.specs["detector"].name, p.specs["detector"].params)
+    detector.context = context
     used = {f"{k}:{s.name}": registry.get(k, s.name).distribution for k, s in p.specs.items()}
-    meta = {
+    meta: dict[str, Any] = {
         "config": p.resolved,
+        "fingerprint": p.fingerprint,
         "versions": versions.collect(used),
         "detector": {"name": p.specs["detector"].name, **detector.describe()},
         "cost_basis": detector.cost_basis(p.settings.price_per_core_hour_usd),
@@ -133,42 +155,24 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
     if "redactor" in p.specs:
         redactor = registry.build("redactor", p.specs["redactor"].name, p.specs["redactor"].params)
         meta["redactor"] = {"name": p.specs["redactor"].name, **redactor.describe()}
-    (run_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
-
-    tasks = _tasks(registry, p.specs["dataset"])
-    store = ResultStore(run_dir)
-    done = store.done_ids()
-    todo = [t for t in tasks if t.sample.sample_id not in done]
-    log.info("planned %d samples; %d already done; running %d", len(tasks), len(tasks) - len(todo), len(todo))
-    pipeline = PipelineSpec(
-        detector=p.specs["detector"],
-        price_per_core_hour_usd=p.settings.price_per_core_hour_usd,
-        batch_size=p.settings.batch_size,
-        session_id=uuid.uuid4().hex,
-        session_started_at=time.time(),
-        store=StoreSpec(str(run_dir.resolve()), p.settings.flush_rows, p.settings.flush_seconds),
-        redaction=(
-            RedactionSpec(p.specs["redactor"], str((run_dir / REDACTED_DIR).resolve()))
-            if "redactor" in p.specs
-            else None
-        ),
-    )
-    executor = registry.build("executor", p.specs["executor"].name, p.specs["executor"].params)
-    if todo:
-        with progress_bar(len(tasks), len(tasks) - len(todo), enabled=p.settings.progress) as advance:
-            sink = _BufferedSink(store, p.settings, advance)
-            try:
-                executor.execute(todo, pipeline, sink)
-            finally:
-                sink.flush()
-    return report(run_dir, registry, planned={t.sample.sample_id for t in tasks})
+    files.write_text(run_dir / META_FILE, json.dumps(scrub(meta), indent=2, default=str))
 
 
-def report(run_dir: Path, registry: Registry | None = None, planned: set[str] | None = None) -> dict[str, Any]:
-    """(Re)compute the scorecard of ``run_dir`` from its results and run its reporters."""
+def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = False) -> dict[str, Any]:
+    """(Re)compute the scorecard of ``run_dir`` from its results and planned samples, and run its
+    reporters (``quiet``: none that print to the terminal)."""
     registry = registry or default_registry()
-    meta = json.loads((run_dir / META_FILE).read_text())
+    run_dir = Path(run_dir)
+    meta_path = run_dir / META_FILE
+    if not meta_path.is_file():
+        what = "does not exist" if not run_dir.exists() else f"has no {META_FILE}"
+        raise ConfigError(f"{run_dir} is not a phibench run directory: it {what}")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{meta_path} cannot be read ({type(exc).__name__})") from None
     df = ResultStore(run_dir).read()
+    planned = planned_ids(run_dir)
     if planned is not None:
         df = df[df["sample_id"].isin(planned)].reset_index(drop=True)
     scorecard = build_scorecard(
@@ -180,8 +184,32 @@ def report(run_dir: Path, registry: Registry | None = None, planned: set[str] | 
         redactor=meta.get("redactor"),
         price_per_core_hour_usd=float(meta["config"].get("run", {}).get("price_per_core_hour_usd", 0.0)),
     )
+    scorecard["fingerprint"] = meta.get("fingerprint")
+    scorecard["planned_samples"] = len(planned) if planned is not None else None
+    scorecard["missing_samples"] = len(planned) - len(df) if planned is not None else None
     scorecard["run_dir"] = str(run_dir)
+    scorecard = scrub(scorecard)
     for name in meta["config"].get("reporters", []):
         reporter = registry.build("reporter", name)
+        if quiet and getattr(reporter, "prints", False):
+            continue
         reporter.report(scorecard, run_dir)
     return scorecard
+
+
+def exit_status(scorecard: dict[str, Any], fail_on_error_rate: float | None = None) -> tuple[int, str]:
+    """``(status, reason)`` of a finished run: 1 when nothing could be answered, or when more
+    samples errored than ``fail_on_error_rate`` allows; else 0."""
+    n = int(scorecard.get("samples") or 0)
+    errors = int(scorecard.get("confusion", {}).get("errors") or 0)
+    missing = int(scorecard.get("missing_samples") or 0)
+    if n == 0 and missing == 0:
+        return 1, "the dataset planned no samples: nothing was run"
+    if n and errors == n:
+        return 1, f"every one of the {n} samples errored: nothing could be scored (see errors_by_stage in scorecard.json)"
+    if missing:
+        return 1, f"{missing} planned samples have no row: rerun the same command to complete the run"
+    if fail_on_error_rate is not None and n and errors / n > fail_on_error_rate:
+        return 1, (f"{errors} of {n} samples errored ({errors / n:.1%}), above "
+                   f"run.fail_on_error_rate={fail_on_error_rate:g}")
+    return 0, ""

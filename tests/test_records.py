@@ -13,8 +13,25 @@ def test_an_error_is_never_a_negative():
 
 def test_sample_error_from_exception_names_type_stage_and_is_short():
     err = SampleError.from_exception("x.dcm", "read", KeyError("k" * 1000))
-    assert err.exc_type == "KeyError" and err.stage == "read" and len(err.message) == 300
+    assert err.exc_type == "KeyError" and err.stage == "read"
     assert str(err).startswith("read: KeyError: ")
+    long = SampleError.from_exception("x.dcm", "read", RuntimeError("k" * 1000))
+    assert len(long.message) == 300
+
+
+def test_sample_error_never_quotes_the_values_a_library_choked_on():
+    # A header value that reached int() or a codec: pydicom and Python quote it in the message.
+    try:
+        int("SMITH^JOHN")
+    except ValueError as exc:
+        err = SampleError.from_exception("x.dcm", "decode", exc)
+    assert "SMITH" not in str(err) and "invalid literal for int()" in err.message
+    own = SampleFailure("decode", "cannot decode: ValueError: Unknown (0028,0004) "
+                        "'Photometric Interpretation' value 'SMITH^JOHN'")
+    err = SampleError.from_exception("x.dcm", "read", own)
+    assert "SMITH" not in str(err) and "'Photometric Interpretation' value '<value>'" in err.message
+    path = SampleError.from_exception("x.dcm", "read", FileNotFoundError(2, "No such file", "/data/DOE_JANE.dcm"))
+    assert "DOE" not in str(path)
 
 
 def test_sample_failure_stage_overrides_default_stage():

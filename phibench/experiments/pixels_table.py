@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from phibench import files
 from phibench.scoring.formatting import money, pct
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,8 @@ def write(dirs: list[Path], out_dir: Path) -> Path:
     """Build the table from the runs in ``dirs`` and write it to ``out_dir``; the Markdown path."""
     table = rows(scorecards(dirs))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / TABLE_JSON).write_text(json.dumps(table, indent=2, default=str))
-    md = out_dir / TABLE_MD
-    md.write_text(markdown(table))
-    return md
+    files.write_text(out_dir / TABLE_JSON, json.dumps(table, indent=2, default=str))
+    return files.write_text(out_dir / TABLE_MD, markdown(table))
 
 
 try:

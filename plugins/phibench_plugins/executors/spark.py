@@ -48,6 +48,9 @@ class SparkExecutor(Executor):
         master: str = "local[*]"
         """``local[*]`` (one worker per ``threads_per_worker`` cores), ``local[N]``,
         ``spark://HOST:PORT`` or any Spark master URL, or ``existing``: the active session."""
+        workers: int = 0
+        """Worker slots of a local master: ``executor.workers=2`` means ``local[2]`` (no quoting
+        needed on the command line, unlike ``executor.master='local[2]'``). 0: ``master`` as given."""
         partitions: int = 0
         """Partitions of the task rows; 0: eight per parallel slot (small, even partitions keep
         every worker busy to the end), at most one per file."""
@@ -76,14 +79,14 @@ class SparkExecutor(Executor):
 
         p = self.params
         spark = spark_session(
-            p.master, threads_per_worker=p.threads_per_worker, max_failures=p.max_failures,
+            self.master(), threads_per_worker=p.threads_per_worker, max_failures=p.max_failures,
             ui=p.ui, log_level=p.log_level, python=p.python, conf=dict(p.conf or {}),
         )
         if url := ui_url(spark):
             print(f"phibench: Spark UI at {url}", file=sys.stderr)
         ordered = sorted(tasks, key=lambda t: (t.sample.path, t.sample.frame))
         n_parts = self._partitions(ordered, parallelism(spark))
-        log.info("spark: %d samples in %d partitions (master %s)", len(ordered), n_parts, p.master)
+        log.info("spark: %d samples in %d partitions (master %s)", len(ordered), n_parts, self.master())
         rows = (
             spark.createDataFrame(tasks_to_pandas(ordered), TASK_SCHEMA)
             .repartitionByRange(n_parts, "path")
@@ -101,6 +104,17 @@ class SparkExecutor(Executor):
             log.warning("spark: %d samples recorded as WorkerDied (their file killed a worker)",
                         died)
         _log_workers(Path(pipeline.store.run_dir), pipeline.session_id)
+
+    def master(self) -> str:
+        """The master URL: ``local[workers]`` when ``workers`` is set, else ``master``."""
+        p = self.params
+        if p.workers < 0:
+            raise ConfigError(f"executor.workers must be >= 0, got {p.workers}")
+        if p.workers:
+            if not p.master.startswith("local"):
+                raise ConfigError(f"executor.workers sizes a local master; master is {p.master!r}")
+            return f"local[{p.workers}]"
+        return p.master
 
     def _partitions(self, tasks: Sequence[Task], parallelism: int) -> int:
         files = len({t.sample.path for t in tasks})

@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from phibench import worker
-from phibench.pipeline import PipelineSpec, Task, failed_rows, process
+from phibench.pipeline import PipelineSpec, Task, failed_rows, process, remaining
 from phibench.records import SampleError
 from phibench.results import BufferedAppender, ResultStore
 from phibench.spark.rows import limit_threads, tasks_from_pandas
@@ -62,7 +62,7 @@ def run_partition(
     assert spec.store is not None, "the Spark executor needs PipelineSpec.store"
     limit_threads(threads)
     _load_baseline.setdefault(spec.session_id, worker.load_counts())
-    worker.instance(spec.detector)  # build once per process, then size the pools it created
+    worker.instance(spec.detector, spec.context)  # build once per process, then size its pools
     limit_threads(threads)
     markers = _Markers(Path(spec.store.run_dir), spec.session_id, TaskContext.get())
     out = _Output(spec)
@@ -158,8 +158,8 @@ def _recover(
 ) -> tuple[list[list[Task]], list[dict[str, Any]], int]:
     """A retry's plan: (groups to run, error rows for files that killed a worker, skipped)."""
     assert spec.store is not None
-    done = ResultStore(spec.store.run_dir).done_ids()
-    todo = [t for t in tasks if t.sample.sample_id not in done]
+    done = ResultStore(spec.store.run_dir).done_ids(spec.retry_errors, spec.session_id)
+    todo = remaining(tasks, done, whole_files=spec.redaction is not None)
     blamed: dict[str, str] = {}
     suspects: set[str] = set()
     for marker in markers.found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from phibench import files
 from phibench.reporter import Reporter
 from phibench_plugins.reporters import tables
 
@@ -47,4 +48,4 @@ def render(sc: dict[str, Any]) -> str:
 
 class MarkdownReporter(Reporter):
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
-        (run_dir / "scorecard.md").write_text(render(scorecard))
+        files.write_text(run_dir / "scorecard.md", render(scorecard))

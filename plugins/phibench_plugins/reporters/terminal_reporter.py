@@ -22,6 +22,8 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> 
 
 
 class TerminalReporter(Reporter):
+    prints = True
+
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
         console = Console(width=110)
         console.print(f"[bold]{tables.title(scorecard)}[/bold]")

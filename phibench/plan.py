@@ -1,0 +1,290 @@
+"""A run's plan: validated plugin specs, the planned samples, and the fingerprint that binds a run
+directory to them.
+
+Everything that can change an answer goes into the fingerprint: each plugin's name, parameters
+and the version of the distribution that ships it (detector, redactor, dataset), the planned
+samples with their labels (so another ``dataset.n``, a changed labels file or a moved frame count
+all differ), the input limits and the price of a core-hour. What cannot change an answer is left
+out: the executor, reporters, batch and flush sizes, the progress bar, and parameters a plugin
+declares answer-neutral in ``Plugin.fingerprint_exclude`` (a VLM's concurrency or cache mode).
+
+A run directory belongs to one plan. :func:`bind` writes ``plan.json`` (the fingerprint and what
+it is made of, secrets scrubbed) and ``planned.parquet`` (the planned samples) on the first
+session, and refuses a later session whose plan differs, saying what differs. ``phibench score``
+reads ``planned.parquet``, so it scores exactly the samples the run planned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from omegaconf import DictConfig, OmegaConf
+
+from phibench import __version__, files
+from phibench.config import GROUPS, OPTIONAL_GROUPS, RunSettings
+from phibench.context import RunContext
+from phibench.exceptions import ConfigError, DatasetError
+from phibench.limits import Limits
+from phibench.pipeline import Task
+from phibench.plugin import validate_params
+from phibench.registry import Registry
+from phibench.secrets import scrub
+from phibench.specs import PluginSpec
+
+log = logging.getLogger(__name__)
+
+PLAN_FILE = "plan.json"
+PLANNED_FILE = "planned.parquet"
+ANSWERING = ("detector", "redactor", "dataset")
+"""Plugin kinds whose choice and parameters change a run's answers."""
+
+_PLANNED_SCHEMA = pa.schema(
+    [("sample_id", pa.string()), ("path", pa.string()), ("frame", pa.int32()), ("has_phi", pa.bool_())]
+)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A validated configuration: its plugins and settings. Nothing planned or loaded yet."""
+
+    specs: dict[str, PluginSpec]
+    reporters: list[str]
+    settings: RunSettings
+    resolved: dict[str, Any]
+    """The resolved configuration, secrets scrubbed: what ``config.resolved.yaml`` and the
+    scorecard record."""
+
+
+@dataclass(frozen=True)
+class Plan(Validated):
+    """A validated run with its planned samples and fingerprint."""
+
+    tasks: list[Task]
+    components: dict[str, Any]
+    """What the fingerprint is made of (parameters scrubbed, with the hash of the real ones)."""
+    fingerprint: str
+
+
+def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
+    """Check every plugin node against its plugin's schema (and the OCR engine a detector or
+    redactor names against the engine's); nothing is loaded or run."""
+    raw = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    assert isinstance(raw, dict)
+    specs: dict[str, PluginSpec] = {}
+    resolved: dict[str, Any] = {}
+    for kind in GROUPS + OPTIONAL_GROUPS:
+        node = dict(raw.get(kind) or {})
+        name = node.pop("name", None)
+        if not name:
+            if kind in OPTIONAL_GROUPS:
+                resolved[kind] = None
+                continue
+            raise ConfigError(f"{kind}: no plugin chosen; pass {kind}=NAME")
+        cls = registry.get(kind, str(name)).cls
+        params = validate_params(cls, node, where=f"{kind} {name!r}")
+        _validate_ocr(params, registry, where=f"{kind} {name!r}")
+        if kind == "redactor":
+            from phibench.redaction import policy
+
+            policy.check(params)
+        specs[kind] = PluginSpec.of(kind, str(name), params)
+        resolved[kind] = {"name": name, **asdict(params)}
+    reporters = [str(r) for r in raw.get("reporters", [])]
+    for name in reporters:
+        registry.get("reporter", name)
+    settings = settings_of(raw.get("run") or {})
+    resolved |= {"reporters": reporters, "run": asdict(settings)}
+    return Validated(specs, reporters, settings, scrub(resolved))
+
+
+def settings_of(run: dict[str, Any]) -> RunSettings:
+    """``RunSettings`` from the ``run`` node, with a clear error for an unknown key."""
+    run = dict(run)
+    known = [f.name for f in fields(RunSettings)]
+    unknown = sorted(set(run) - set(known))
+    if unknown:
+        raise ConfigError(f"run: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
+    limits = run.pop("limits", None) or {}
+    try:
+        lim = limits if isinstance(limits, Limits) else Limits(**limits)
+        return RunSettings(**run, limits=lim)
+    except TypeError as exc:
+        raise ConfigError(f"run: {exc}. Limits: {', '.join(f.name for f in fields(Limits))}") from None
+
+
+def _validate_ocr(params: Any, registry: Registry, *, where: str) -> None:
+    """A plugin whose params name an OCR engine (``ocr`` + ``ocr_params``): check those too."""
+    if not is_dataclass(params) or not {"ocr", "ocr_params"} <= {f.name for f in fields(params)}:
+        return
+    engine = getattr(params, "ocr")
+    if not engine or str(engine) not in registry.names("ocr"):
+        return  # not a phibench engine (Presidio's own Tesseract): the plugin checks its own value
+    cls = registry.get("ocr", str(engine)).cls
+    validate_params(cls, dict(getattr(params, "ocr_params") or {}), where=f"{where}: ocr {engine!r}")
+
+
+def plan(cfg: DictConfig | dict[str, Any], registry: Registry, run_dir: Path | None = None) -> Plan:
+    """Validate the configuration and plan its samples; the result carries the fingerprint."""
+    v = validate(cfg, registry)
+    context = RunContext(str(run_dir.resolve()) if run_dir else "", limits=v.settings.limits)
+    tasks = plan_tasks(registry, v.specs["dataset"], context)
+    components = _components(v.specs, registry, tasks, v.settings)
+    digest = hashlib.sha256(json.dumps(_hashed(components), sort_keys=True).encode()).hexdigest()
+    return Plan(v.specs, v.reporters, v.settings, v.resolved, tasks, components, digest)
+
+
+def plan_tasks(registry: Registry, spec: PluginSpec, context: RunContext | None = None) -> list[Task]:
+    """The dataset's samples; duplicate sample ids are the dataset's error."""
+    dataset = registry.build("dataset", spec.name, spec.params)
+    dataset.context = context
+    tasks = [Task(s, t) for s, t in dataset.plan()]
+    dupes = [sid for sid, n in Counter(t.sample.sample_id for t in tasks).items() if n > 1]
+    if dupes:
+        raise DatasetError(f"dataset {spec.name!r} planned {len(dupes)} duplicate sample ids")
+    return tasks
+
+
+def _components(specs: dict[str, PluginSpec], registry: Registry, tasks: list[Task], settings: RunSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {"phibench": __version__}
+    for kind in ANSWERING:
+        spec = specs.get(kind)
+        if spec is None:
+            out[kind] = None
+            continue
+        entry = registry.get(kind, spec.name)
+        exclude = set(getattr(entry.cls, "fingerprint_exclude", ()))
+        params = {k: v for k, v in spec.params.items() if k not in exclude}
+        out[kind] = {
+            "name": spec.name,
+            "version": entry.distribution,
+            "params": scrub(params),
+            "params_sha256": _sha(json.dumps(params, sort_keys=True, default=str)),
+        }
+    h = hashlib.sha256()
+    for t in tasks:
+        h.update(f"{t.sample.sample_id}\t{t.sample.frame}\t{t.truth.has_phi}\t{t.truth.regions_json()}\n".encode())
+    out["samples"] = {"n": len(tasks), "sha256": h.hexdigest()}
+    out["limits"] = settings.limits.as_dict()
+    out["price_per_core_hour_usd"] = settings.price_per_core_hour_usd
+    return out
+
+
+def _hashed(components: dict[str, Any]) -> dict[str, Any]:
+    """The components without their readable (scrubbed) parameters: the hash covers the real ones."""
+    return {
+        k: ({kk: vv for kk, vv in v.items() if kk != "params"} if isinstance(v, dict) and "params_sha256" in v else v)
+        for k, v in components.items()
+    }
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- binding a run directory to its plan ----------------------------------------------------------
+
+RUN_OUTPUTS = ("results.parquet", "redacted", "quarantine", "workers", PLAN_FILE, PLANNED_FILE,
+               "scorecard.json", "scorecard.md", "report.html", "run_meta.json")
+"""What ``--force-new`` removes. The VLM response cache (``cache/``) stays: it is keyed by the
+request itself, so another plan can never read an answer that was not given to its request."""
+
+
+def bind(run_dir: Path, p: Plan, *, force_new: bool = False) -> None:
+    """Make ``run_dir`` this plan's: a first session records the plan, a resumed session must match
+    it. Raises :class:`ConfigError` for a mismatch unless ``force_new`` (which discards the old
+    run's results first)."""
+    stored = read_plan(run_dir)
+    has_results = any((run_dir / "results.parquet").glob("*.parquet"))
+    if stored is not None and stored.get("fingerprint") == p.fingerprint:
+        return
+    if stored is not None or has_results:
+        if not force_new:
+            why = diff(stored["components"], p.components) if stored else [
+                "it holds results but no plan.json (made by an older phibench, or not by phibench)"]
+            raise ConfigError(
+                f"run directory {run_dir} holds a run of another plan: " + "; ".join(why)
+                + ". Use a new directory (hydra.run.dir=DIR) or pass --force-new to discard "
+                "its results and start over."
+            )
+        log.warning("--force-new: discarding the results of the earlier run in %s", run_dir)
+        for name in RUN_OUTPUTS:
+            target = run_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
+    record = {"fingerprint": p.fingerprint, "created_at": time.time(), "components": p.components}
+    table = pa.Table.from_pylist(
+        [{"sample_id": t.sample.sample_id, "path": t.sample.path, "frame": t.sample.frame,
+          "has_phi": t.truth.has_phi} for t in p.tasks],
+        schema=_PLANNED_SCHEMA,
+    )
+    files.write_atomic(run_dir / PLANNED_FILE, lambda tmp: pq.write_table(table, tmp))
+    files.write_text(run_dir / PLAN_FILE, json.dumps(record, indent=2, default=str) + "\n")
+
+
+def read_plan(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / PLAN_FILE
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path} cannot be read ({type(exc).__name__}); it is not a phibench plan") from None
+
+
+def planned_ids(run_dir: Path) -> set[str] | None:
+    """Sample ids the run planned, or ``None`` for a run made before plans were recorded."""
+    path = run_dir / PLANNED_FILE
+    if not path.exists():
+        return None
+    return set(pq.read_table(path, columns=["sample_id"])["sample_id"].to_pylist())
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two plans' components, in words (no secrets: params are scrubbed)."""
+    out: list[str] = []
+    for kind in ANSWERING:
+        a, b = old.get(kind), new.get(kind)
+        if a == b or (a and b and a.get("params_sha256") == b.get("params_sha256")
+                      and a.get("name") == b.get("name") and a.get("version") == b.get("version")):
+            continue
+        if not a or not b or a.get("name") != b.get("name"):
+            out.append(f"{kind} {_name(a)} -> {_name(b)}")
+            continue
+        if a.get("version") != b.get("version"):
+            out.append(f"{kind} code {a.get('version')} -> {b.get('version')}")
+        pa_, pb = a.get("params", {}), b.get("params", {})
+        keys = sorted(k for k in set(pa_) | set(pb) if pa_.get(k) != pb.get(k))
+        if keys or a.get("params_sha256") != b.get("params_sha256"):
+            shown = ", ".join(f"{k}: {_short(pa_.get(k))} -> {_short(pb.get(k))}" for k in keys)
+            out.append(f"{kind} parameters ({shown or 'a secret value'})")
+    so, sn = old.get("samples", {}), new.get("samples", {})
+    if so != sn:
+        if so.get("n") != sn.get("n"):
+            out.append(f"planned samples {so.get('n')} -> {sn.get('n')}")
+        else:
+            out.append(f"the {sn.get('n')} planned samples or their labels changed")
+    for key in ("limits", "price_per_core_hour_usd", "phibench"):
+        if old.get(key) != new.get(key):
+            out.append(f"{key} {_short(old.get(key))} -> {_short(new.get(key))}")
+    return out or ["the fingerprint differs"]
+
+
+def _name(c: dict[str, Any] | None) -> str:
+    return repr(c["name"]) if c else "(none)"
+
+
+def _short(v: Any) -> str:
+    text = json.dumps(v, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
