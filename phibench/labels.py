@@ -4,36 +4,71 @@ This is the layout of Pixels' balanced evaluation table, extended with optional 
 and ground-truth text regions (a JSON list of ``{"box": [left, top, width, height], "text",
 "is_phi", "category"}``). Both the ``folder`` dataset and generated datasets read it, so real
 and synthetic data are planned the same way.
+
+Every problem with the table itself is a :class:`~phibench.exceptions.DatasetError` that names
+the labels file and the line, raised while planning, before any sample runs. Problems with the
+files the table names (missing, unreadable, a FIFO, a symbolic-link loop) are not: those files are
+planned all the same and become that sample's ``read`` error, like any other unreadable input.
+Messages never quote a path or a region's text, which may hold PHI.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
+import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from phibench.exceptions import DatasetError
 from phibench.records import GroundTruth, Sample
+from phibench.records.ground_truth import parse_bool
+
+__all__ = ["parse_has_phi", "read_labels", "resolve_in_root"]
 
 log = logging.getLogger(__name__)
 
-TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-FALSE = {"false", "f", "no", "n", "0", "0.0"}
+MAX_FRAME = 2**31 - 1
+"""Frame indices travel as int32 (the Spark task schema); no real file comes near this."""
+
+_FIELD_LIMIT = 64 * 1024**2
+"""Largest CSV field (a frame's ``regions`` JSON); the csv module's default, 128 KiB, is less
+than a busy frame's regions can take. Raised process-wide, once: it only ever admits more."""
+csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+
+_FRAME = re.compile(r"[0-9]+(\.0*)?")
+"""A frame index: a non-negative integer, also as ``2.0`` (what pandas writes for a column
+that has blanks)."""
 
 
 def parse_has_phi(value: object, where: str) -> bool | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """The image-level label: ``None`` when blank (unlabeled), else a strict boolean."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    text = str(value).strip().lower()
-    if text == "":
-        return None
-    if text in TRUE:
-        return True
-    if text in FALSE:
-        return False
-    raise DatasetError(f"{where}: has_phi must be true/false (or 1/0, yes/no), got {value!r}")
+    try:
+        return parse_bool(value)
+    except ValueError:
+        raise DatasetError(
+            f"{where}: has_phi must be true/false (or 1/0, yes/no), got {str(value)[:20]!r}"
+        ) from None
+
+
+def resolve_in_root(root: Path, rel: str) -> tuple[Path, str | None]:
+    """``(path, id_path)``: where ``rel`` under the resolved ``root`` leads, and the normalised
+    relative path that names it (``a.dcm``, ``./a.dcm`` and ``sub/../a.dcm`` all give ``a.dcm``).
+
+    ``id_path`` is ``None`` when the resolved path is outside ``root``. A path whose resolution
+    loops through symbolic links cannot be resolved: it is normalised lexically instead (opening
+    it fails with ELOOP, so it will be that sample's read error).
+    """
+    try:
+        path = (root / rel).resolve()  # ".." after a link means what the OS would make of it
+    except (RuntimeError, OSError):  # RuntimeError: "Symlink loop" (Python < 3.13)
+        path = Path(os.path.normpath(root / rel))
+    if not path.is_relative_to(root):
+        return path, None
+    return path, path.relative_to(root).as_posix()
 
 
 def read_labels(
@@ -46,37 +81,99 @@ def read_labels(
 ) -> Iterator[tuple[Sample, GroundTruth]]:
     """Samples and ground truth from a labels CSV, sorted by path then frame.
 
-    Rows without a ``frame`` column stand for every frame of their file; ``frames_of`` counts
-    them (reading the header). ``id_of(relative_path, frame)`` makes the stable sample id.
+    Rows without a ``frame`` value stand for every frame of their file; ``frames_of`` counts
+    them (reading the header; it must never hang or raise). ``id_of(relative_path, frame)``
+    makes the stable sample id from the normalised path relative to ``root``. Two rows naming
+    the same file and frame are an error that names both lines.
     """
-    try:
-        table = pd.read_csv(labels, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"cannot read labels file {labels}: {exc}") from None
-    if "path" not in table.columns or "has_phi" not in table.columns:
-        raise DatasetError(
-            f"labels file {labels} needs columns path,has_phi (optional: frame, regions); "
-            f"it has {', '.join(table.columns)}"
-        )
     root = root.resolve()
     planned: list[tuple[Sample, GroundTruth]] = []
-    for i, row in enumerate(table.to_dict("records"), start=2):
-        where = f"{labels.name} line {i}"
-        rel = str(row["path"]).strip()
-        path = (root / rel).resolve()
-        if not rel or not path.is_relative_to(root):
+    first_line: dict[tuple[str, int], int] = {}
+    for line, row in _rows(labels):
+        where = f"labels file {labels} line {line}"
+        rel = row["path"].strip()
+        if not rel or "\x00" in rel:
+            raise DatasetError(f"{where}: path is empty or not a file name")
+        path, id_path = resolve_in_root(root, rel)
+        if id_path is None or id_path == ".":
             raise DatasetError(f"{where}: path must be relative to the dataset root and inside it")
         has_phi = parse_has_phi(row["has_phi"], where)
         try:
-            regions = GroundTruth.regions_from_json(row.get("regions") or None)
-        except (ValueError, KeyError, TypeError) as exc:
+            regions = GroundTruth.regions_from_json(row.get("regions", "").strip() or None)
+        except ValueError as exc:
             raise DatasetError(f"{where}: regions is not a JSON list of boxes: {exc}") from None
-        if str(row.get("frame", "")).strip():
-            frames = [int(row["frame"])]
+        frame_text = row.get("frame", "").strip()
+        if frame_text:
+            frames: list[int] | range = [_frame(frame_text, where)]
         else:
-            frames = list(range(frames_of(path) if frames_of else 1))
+            frames = range(frames_of(path) if frames_of else 1)
         for frame in frames:
-            sample = Sample(id_of(rel, frame), str(path), frame, dataset)
+            earlier = first_line.setdefault((id_path, frame), line)
+            if earlier != line:
+                raise DatasetError(
+                    f"labels file {labels} lines {earlier} and {line} name the same file and "
+                    f"frame (frame {frame}); keep one of them"
+                )
+            sample = Sample(id_of(id_path, frame), str(path), frame, dataset)
             planned.append((sample, GroundTruth(has_phi, regions)))
+    if not planned:
+        raise DatasetError(f"labels file {labels} has a header but no rows: nothing to plan")
     planned.sort(key=lambda st: (st[0].path, st[0].frame))
     yield from planned
+
+
+def _rows(labels: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(first line number, row)`` for each non-blank record; a row is padded to the header.
+
+    The ``csv`` module rather than pandas: it reports where each record starts, which a quoted
+    field with a line break in it (a pretty-printed ``regions``) would otherwise shift.
+    """
+    end = 0  # physical lines read so far
+    try:
+        with labels.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = [h.strip() for h in next(reader)]
+            except StopIteration:
+                raise DatasetError(
+                    f"labels file {labels} is empty: it needs a header line path,has_phi "
+                    f"(optional: frame, regions) and one row per file or frame"
+                ) from None
+            _check_header(labels, header)
+            end = reader.line_num
+            for record in reader:
+                line, end = end + 1, reader.line_num
+                if not record or all(not v.strip() for v in record):
+                    continue
+                if len(record) > len(header):
+                    raise DatasetError(
+                        f"labels file {labels} line {line}: {len(record)} fields, but the header "
+                        f"has {len(header)} (quote a regions value that holds commas)"
+                    )
+                yield line, dict(zip(header, record + [""] * (len(header) - len(record))))
+    except csv.Error as exc:
+        raise DatasetError(f"labels file {labels} line {end + 1}: {exc}") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"labels file {labels} is not UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read labels file {labels}: {exc.strerror or exc}") from None
+
+
+def _check_header(labels: Path, header: list[str]) -> None:
+    if "path" not in header or "has_phi" not in header:
+        raise DatasetError(
+            f"labels file {labels} needs columns path,has_phi (optional: frame, regions); "
+            f"it has {', '.join(header)}"
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1 and h})
+    if dupes:
+        raise DatasetError(f"labels file {labels} has the column(s) {', '.join(dupes)} twice")
+
+
+def _frame(text: str, where: str) -> int:
+    if not _FRAME.fullmatch(text) or int(text.split(".")[0]) > MAX_FRAME:
+        raise DatasetError(
+            f"{where}: frame must be a whole number from 0 to {MAX_FRAME} (0 is the first frame) "
+            f"or empty for every frame"
+        )
+    return int(text.split(".")[0])

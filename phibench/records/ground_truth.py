@@ -3,11 +3,57 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 Box = tuple[int, int, int, int]
 """An axis-aligned box in pixel coordinates of the rendered frame: (left, top, width, height)."""
+
+TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE = frozenset({"false", "f", "no", "n", "0", "0.0"})
+
+COORD_LIMIT = 2**31 - 1
+"""Largest box coordinate accepted: beyond any image, and within the int32 columns of scoring."""
+
+BOX_KEYS = ("left", "top", "width", "height")
+
+
+def parse_bool(value: object) -> bool:
+    """A label's truth value, read strictly: a real bool, 1/0, or true/false, yes/no (t/f, y/n).
+
+    ``bool("false")`` is ``True``; a benchmark that reads labels that way scores against the wrong
+    answer, so anything else is a :class:`ValueError` (whose message never quotes the value).
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+    raise ValueError(f"must be true/false (or 1/0, yes/no), got a {_kind(value)}")
+
+
+def _coordinate(value: object, name: str) -> int:
+    """One box number: an int or an integral float (JSON writers differ), never a bool or text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"box {name} must be an integer number, got a {_kind(value)}")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise ValueError(f"box {name} must be an integer number, got a fraction or NaN/inf")
+    number = int(value)
+    if abs(number) > COORD_LIMIT:
+        raise ValueError(f"box {name} is out of range (at most {COORD_LIMIT} in magnitude)")
+    return number
+
+
+def _kind(value: object) -> str:
+    """What a bad value is, for error messages that must not quote it (labels text is PHI)."""
+    return "string" if isinstance(value, str) else "null" if value is None else type(value).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +73,43 @@ class TextRegion:
     """PHI category (``NAME``, ``DATE``, ``ID``, ``AGE``, ...) or the kind of non-PHI text."""
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TextRegion":
-        box = d.get("box") or (d["left"], d["top"], d["width"], d["height"])
-        return cls(
-            box=tuple(int(v) for v in box),  # type: ignore[arg-type]
-            text=str(d.get("text", "")),
-            is_phi=bool(d.get("is_phi", True)),
-            category=str(d.get("category", "") or ""),
-        )
+    def from_dict(cls, d: Mapping[str, Any]) -> "TextRegion":
+        """A region from a labels dict, validated in full; :class:`ValueError` says what is wrong.
+
+        The box is ``"box": [left, top, width, height]`` or Presidio's ``left/top/width/height``
+        keys: four integer numbers (integral floats accepted), width and height at least 0.
+        ``text`` and ``category`` are strings when given; ``is_phi`` is read by :func:`parse_bool`
+        and defaults to true (an unmarked region counts as PHI: fail closed). Messages never quote
+        a value, since ``text`` is PHI.
+        """
+        if not isinstance(d, Mapping):
+            raise ValueError(f"a region must be a JSON object, got a {_kind(d)}")
+        if "box" in d:
+            raw = d["box"]
+            if not isinstance(raw, (list, tuple)) or len(raw) != 4:
+                got = f"{len(raw)} values" if isinstance(raw, list | tuple) else f"a {_kind(raw)}"
+                raise ValueError(f"box must be 4 numbers [left, top, width, height], got {got}")
+        elif all(k in d for k in BOX_KEYS):
+            raw = [d[k] for k in BOX_KEYS]
+        else:
+            raise ValueError(
+                'a region needs "box": [left, top, width, height] (or left, top, width, height)'
+            )
+        left, top, width, height = (_coordinate(v, n) for v, n in zip(raw, BOX_KEYS))
+        if width < 0 or height < 0:
+            raise ValueError("box width and height must be at least 0")
+        text, category = d.get("text", ""), d.get("category", "")
+        if not isinstance(text, str):
+            raise ValueError(f"region text must be a string, got a {_kind(text)}")
+        if category is None:
+            category = ""
+        if not isinstance(category, str):
+            raise ValueError(f"region category must be a string, got a {_kind(category)}")
+        try:
+            is_phi = parse_bool(d["is_phi"]) if "is_phi" in d else True
+        except ValueError as exc:
+            raise ValueError(f"region is_phi {exc}") from None
+        return cls(box=(left, top, width, height), text=text, is_phi=is_phi, category=category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +132,16 @@ class GroundTruth:
 
     @staticmethod
     def regions_from_json(text: str | None) -> tuple[TextRegion, ...]:
+        """Regions from a JSON array of region objects; :class:`ValueError` names the bad one."""
         if not text:
             return ()
-        return tuple(TextRegion.from_dict(d) for d in json.loads(text))
+        value = json.loads(text)  # JSONDecodeError is a ValueError; its message quotes nothing
+        if not isinstance(value, list):
+            raise ValueError(f"regions must be a JSON list of region objects, got a {_kind(value)}")
+        regions = []
+        for k, d in enumerate(value, start=1):
+            try:
+                regions.append(TextRegion.from_dict(d))
+            except ValueError as exc:
+                raise ValueError(f"region {k}: {exc}") from None
+        return tuple(regions)
