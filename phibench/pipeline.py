@@ -27,7 +27,7 @@ from phibench.limits import DEFAULT_LIMITS, Limits
 from phibench.records import Detection, GroundTruth, Sample, SampleError
 from phibench.redaction import FileRedaction, Item, RedactionSpec
 from phibench.redaction.stage import empty_columns
-from phibench.secrets import redact_url
+from phibench.secrets import redact_text
 from phibench.specs import PluginSpec
 
 
@@ -236,7 +236,7 @@ def _row(
         "entities": det.entities_json(),
         "truth_regions": task.truth.regions_json(),
         "detector": spec.detector.name,
-        "endpoint": redact_url(det.endpoint) if det.endpoint else det.endpoint,
+        "endpoint": redact_text(det.endpoint) if det.endpoint else det.endpoint,
         "input_tokens": det.usage.input_tokens,
         "output_tokens": det.usage.output_tokens,
         "latency_s": det.latency_s,

@@ -15,7 +15,12 @@ Servers: :class:`OpenAIChatServer` (chat completions), :class:`AnthropicMessages
 (messages). Faults: :class:`Reply`. Behaviours: :class:`Script`, :class:`FirstAttempts`,
 :class:`GroundTruthRule` (+ :func:`truth_by_image`), :class:`TextRule` (text-only requests).
 Every response is marked simulated, and a scorecard measured against these servers says
-``simulated: true``: it measures the pipeline, not a model. ``python -m phibench.testing openai --latency 0.25`` serves one from a shell.
+``simulated: true``: it measures the pipeline, not a model.
+
+From a shell, ``python -m phibench.testing openai --truth-from synthetic:n=24,seed=0`` serves
+answers from a dataset's ground truth (each image recognised by the hash of the bytes the
+detector sends: :mod:`.truth`); without ``--truth-from`` it answers "no PHI" to everything, and
+says so on startup (:mod:`.__main__`).
 """
 
 from phibench.testing.anthropic_server import AnthropicMessagesServer

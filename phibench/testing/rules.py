@@ -134,18 +134,25 @@ class TextRule:
 
 
 def truth_by_image(samples: Iterable[tuple[Any, Any]],
-                   encode: Callable[[np.ndarray], bytes]) -> dict[str, list[tuple[str, str]]]:
+                   encode: Callable[[np.ndarray], bytes], *,
+                   skip_unreadable: bool = False) -> dict[str, list[tuple[str, str]]]:
     """Image hash → PHI of each planned sample, for :class:`GroundTruthRule`.
 
     ``samples`` are a dataset's ``(Sample, GroundTruth)`` pairs; each frame is rendered as the
     pipeline renders it and encoded with ``encode`` — the detector's own encoding — so the hash
-    matches the bytes the server will receive.
+    matches the bytes the server will receive. ``skip_unreadable``: a sample that does not
+    render is left out (the pipeline fails it before any request) instead of raising.
     """
     from phibench.dicom import read_dataset, render_frame
 
     table: dict[str, list[tuple[str, str]]] = {}
     for sample, truth in samples:
-        image = render_frame(read_dataset(sample.path), sample.frame)
+        try:
+            image = render_frame(read_dataset(sample.path), sample.frame)
+        except Exception:  # noqa: BLE001 - any unreadable file is the pipeline's error row
+            if not skip_unreadable:
+                raise
+            continue
         phi = [(r.text, r.category) for r in truth.regions if r.is_phi]
         if truth.has_phi and not phi:
             phi = [("UNLOCATED PHI", "OTHER")]

@@ -64,7 +64,7 @@ class FakeServer:
     protocol: ClassVar[str] = ""
 
     def __init__(self, behaviour: Behaviour | Reply | str | None = None, *, latency_s: float = 0.0,
-                 hang_s: float = 30.0, keep_bodies: bool = True) -> None:
+                 hang_s: float = 30.0, keep_bodies: bool = True, port: int = 0) -> None:
         if behaviour is None or isinstance(behaviour, str):
             behaviour = Reply.answer(behaviour or '{"text": [], "phi": [], "has_phi": false}')
         if isinstance(behaviour, Reply):
@@ -84,11 +84,13 @@ class FakeServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
+        self._bind_port = port
+        """The port to listen on; 0: a free one, chosen by the system."""
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> "FakeServer":
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _HTTPServer(("127.0.0.1", self._bind_port), _Handler)
         self._httpd.fake = self
         self._port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever,

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from phibench.context import RunContext
 from phibench.testing import Reply
 from phibench_plugins.detectors.vlm.cache import ResponseCache, cache_key
 from phibench_plugins.detectors.vlm.image import pixels_sha256
@@ -119,11 +120,35 @@ def test_refusals_and_truncations_are_recorded_and_replayed_as_errors(api_key, t
     assert replayed.usage == live.usage
 
 
-def test_the_cache_lives_in_the_run_dir_by_default(monkeypatch, api_key, tmp_path):
-    monkeypatch.setenv("PHIBENCH_RUN_DIR", str(tmp_path / "run"))
+def test_the_cache_lives_in_the_run_dir_by_default(api_key, tmp_path):
+    """No environment variable: the run directory comes from the detector's ``context`` (set by
+    the core before ``setup()``); an explicit ``cache_root`` wins; without either there is no
+    folder, and every sample fails saying so (never a silent uncached run, never a negative)."""
+    frames = make_frames(3)
     with SERVERS["gpt4o"](NO_PHI_ANSWER) as server:
-        build("gpt4o", server, cache="read_write").detect_many(make_frames(2))
+        det = build("gpt4o", server, cache="read_write")
+        det.context = RunContext(run_dir=str(tmp_path / "run"))
+        assert [d.has_phi for d in det.detect_many(frames[:2])] == [False, False]
+        explicit = build("gpt4o", server, cache="read_write", cache_root=str(tmp_path / "elsewhere"))
+        explicit.context = RunContext(run_dir=str(tmp_path / "run"))
+        explicit.detect_many(frames[2:])
+        dets = build("gpt4o", server, cache="read_write").detect_many(make_frames(1))  # no context
+        off = build("gpt4o", server, cache="off")
+        off.context = RunContext(run_dir=str(tmp_path / "off"))
+        assert off.detect_many(frames[:1])[0].has_phi is False
     assert ResponseCache(tmp_path / "run" / "cache").count() == 2
-    monkeypatch.delenv("PHIBENCH_RUN_DIR")
-    dets = build("gpt4o", server, cache="read_write").detect_many(make_frames(1))
+    assert ResponseCache(tmp_path / "elsewhere" / "cache").count() == 1
     assert dets[0].has_phi is None and "cache_root" in dets[0].error.message
+    assert dets[0].error.stage == "detect" and not (tmp_path / "off").exists()
+    assert len(server.requests) == 4  # the sample without a cache folder was never sent
+
+
+def test_no_shipped_config_takes_the_cache_folder_from_the_environment():
+    """The cache's home is the run context's run directory, not an environment variable that a
+    long-lived worker may hold from another run."""
+    from phibench.config import config_dir
+    from tests.helpers import compose_run
+
+    for name in ("gpt4o", "claude", "llama4_maverick", "openai_compatible", "ocr_llm"):
+        assert "oc.env" not in (config_dir() / "detector" / f"{name}.yaml").read_text(), name
+        assert compose_run(f"detector={name}").detector.cache_root is None, name

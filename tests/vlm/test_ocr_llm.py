@@ -238,14 +238,12 @@ def test_the_estimate_counts_text_not_an_image(api_key, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_names_the_endpoint_and_keeps_the_key_and_the_text_out(tmp_path, api_key, engine, caplog,
-                                                                       monkeypatch):
+def test_a_run_names_the_endpoint_and_keeps_the_key_and_the_text_out(tmp_path, api_key, engine, caplog):
     """``phibench run detector=ocr_llm dataset=synthetic dataset.n=4 executor=inline`` against the
     local server: a scorecard that names the endpoint (simulated), priced by tokens and CPU, with
     boxed entities; neither the key nor the text read reaches the log (at its default level), the
     reports or the config dumps. In this process, so the OCR model loaded above is reused."""
     caplog.set_level(logging.INFO)
-    monkeypatch.delenv("PHIBENCH_RUN_DIR", raising=False)  # execute() sets it; restored after
     run_dir, rule = tmp_path / "run", TextRule(reads_phi)
     with OpenAIChatServer(rule) as server:
         cfg = compose_run("detector=ocr_llm", f"detector.base_url={server.base_url}",

@@ -76,6 +76,7 @@ class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
     """OCR, then a text model behind an OpenAI-compatible chat-completions endpoint."""
 
     Params = OcrLlmParams
+    sends_image = False
 
     def __init__(self, params: OcrLlmParams | None = None) -> None:
         super().__init__(params)

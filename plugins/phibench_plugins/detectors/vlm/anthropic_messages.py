@@ -34,9 +34,10 @@ class AnthropicMessagesDetector(VlmDetector):
     def _make_client(self, api_key: str) -> Any:
         import anthropic  # the SDKs take seconds to import: only workers that send pay for it
 
+        base_url, query = self._client_url()
         return anthropic.AsyncAnthropic(api_key=api_key, timeout=self.params.timeout_s,
-                                        max_retries=0,
-                                        base_url=self.params.base_url or self.default_base_url)
+                                        max_retries=0, base_url=base_url,
+                                        default_query=query or None)
 
     def _request(self, image: EncodedImage) -> dict[str, Any]:
         p = self.params

@@ -15,7 +15,9 @@ keeps 64 requests in flight with less overhead than 64 threads handing the GIL t
 Any failure becomes that sample's error (stage ``detect``), with the tokens it consumed, how many
 requests it took, and which endpoint answered, if one did: never a negative. The API key is read
 from the environment variable named by ``api_key_env`` in :meth:`VlmDetector.setup`, in the
-worker; it is never part of the parameters, the description, a log line or a file.
+worker; it is never part of the parameters, the description, a log line or a file. A key pasted
+into ``base_url`` (user info or a query parameter) reaches the SDK client and nothing else: every
+endpoint the detector reports is :func:`~.params.endpoint_label`'s, redacted.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ from phibench_plugins.detectors.vlm.params import (
     SIMULATED_SUFFIX,
     Response,
     VlmParams,
-    clean_url,
+    client_url,
+    endpoint_label,
 )
 from phibench_plugins.detectors.vlm.parse import parse_answer
 from phibench_plugins.detectors.vlm.pricing import Price, resolve_price, text_tokens
@@ -65,10 +68,20 @@ class VlmDetector(Detector):
     """Base of the VLM detectors; see the module docstring."""
 
     Params: ClassVar[type] = VlmParams
+    fingerprint_exclude: ClassVar[tuple[str, ...]] = (
+        "api_key_env", "max_in_flight", "requests_per_minute", "tokens_per_minute", "timeout_s",
+        "max_attempts", "backoff_initial_s", "backoff_max_s", "retry_budget_ratio",
+        "retry_budget_min", "cache", "cache_root", "expected_output_tokens",
+    )
+    """How hard and how politely a run asks, and where answers are cached, never what the model
+    answers: changing them resumes the same run (replaying a run's cache into its own directory,
+    a higher ``max_in_flight`` after a 429 storm)."""
     protocol: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     requires_base_url: ClassVar[bool] = False
     """True for endpoints that have no vendor default (Databricks, vLLM, Ollama, ...)."""
+    sends_image: ClassVar[bool] = True
+    """False for a detector whose requests carry text instead (:mod:`..ocr_llm`)."""
 
     def __init__(self, params: VlmParams | None = None) -> None:
         super().__init__(params)
@@ -76,7 +89,8 @@ class VlmDetector(Detector):
         self._check(p)
         self.prompt: Prompt = load_prompt(p.prompt)
         self.price: Price = self.price_of(p)
-        self.endpoint = clean_url(p.base_url or self.default_base_url)
+        self.endpoint = endpoint_label(p.base_url or self.default_base_url)
+        """The endpoint as every record names it: credentials in the URL redacted."""
         self.limiter = RateLimiter(p.requests_per_minute, p.tokens_per_minute)
         self.budget = RetryBudget(p.retry_budget_ratio, p.retry_budget_min)
         self._client: Any = None
@@ -155,8 +169,14 @@ class VlmDetector(Detector):
     # -- protocol hooks --------------------------------------------------------------------------
 
     def _make_client(self, api_key: str) -> Any:
-        """The SDK's async client (SDK retries off: :mod:`.retry` owns them)."""
+        """The SDK's async client (SDK retries off: :mod:`.retry` owns them), built on
+        :meth:`_client_url`."""
         raise NotImplementedError
+
+    def _client_url(self) -> tuple[str, dict[str, str]]:
+        """The real base URL (query split off) and query parameters the SDK client sends: the
+        only place the unredacted ``base_url`` goes."""
+        return client_url(self.params.base_url or self.default_base_url)
 
     async def _send(self, image: EncodedImage) -> Response:
         """One request; raises :class:`~.errors.TransportError` on any failed attempt."""
@@ -171,8 +191,14 @@ class VlmDetector(Detector):
 
     def _payload(self, frame: Frame) -> Any:
         """What one request carries for ``frame`` (passed to :meth:`_send`): the encoded image."""
-        p: VlmParams = self.params
-        return encode_image(frame.image, p.image_long_side, p.image_format, p.jpeg_quality)
+        return self.request_image(self.params, frame.image)
+
+    @classmethod
+    def request_image(cls, params: VlmParams, image: Any) -> EncodedImage:
+        """The image a request with ``params`` carries for a rendered frame: the bytes the
+        endpoint receives (the simulated server's ground-truth mode keys on their hash)."""
+        return encode_image(image, params.image_long_side, params.image_format,
+                            params.jpeg_quality)
 
     def _key_parts(self) -> dict[str, Any]:
         """What besides the pixels shapes a request (protocol modules add their own)."""
@@ -280,11 +306,11 @@ class VlmDetector(Detector):
         p: VlmParams = self.params
         if p.cache == "off":
             return None
-        folder = cache_folder(p.cache_root)
+        folder = cache_folder(p.cache_root, self.context.run_dir if self.context else None)
         if folder is None:
             raise ConfigError("detector.cache needs a folder: set detector.cache_root, or run "
-                              "through phibench.run.execute (which sets PHIBENCH_RUN_DIR), or "
-                              "set detector.cache=off")
+                              "the detector inside a run (its run directory holds the cache), "
+                              "or set detector.cache=off")
         return ResponseCache(folder)
 
     async def _all(self, frames: list[Frame], cache: ResponseCache | None) -> list[Detection]:

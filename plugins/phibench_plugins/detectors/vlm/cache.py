@@ -14,11 +14,12 @@ Modes (``detector.cache``):
 * ``off``: neither read nor write.
 
 Only complete responses are stored (answers, refusals, truncated answers: what the model said);
-transport failures are not, so a rerun retries them. Location: ``<detector.cache_root>/cache/``;
-the shipped configs set ``cache_root`` to ``${oc.env:PHIBENCH_RUN_DIR,null}``, the run directory,
-which :func:`phibench.run.execute` exports before it resolves the config — so the path is plain
-data in the plan and reaches every worker as such, however long-lived its process. When
-``cache_root`` is null (a detector built in code), the variable is read at call time instead.
+transport failures are not, so a rerun retries them. Location: ``<detector.cache_root>/cache/``
+when ``cache_root`` is set (a recorded run to replay or share); when it is null (the shipped
+configs), ``<run dir>/cache/``, the run directory coming from the detector's
+:class:`~phibench.context.RunContext`, which travels to every worker as plain data with the
+pipeline's spec. A detector outside a run (no context) and without ``cache_root`` has no cache
+folder: each of its samples fails saying so, unless ``cache=off``.
 **The cache holds PHI** (the model's reading of the image): it stays in the run's data area,
 files are created readable by their owner only, and nothing from them is ever logged.
 
@@ -37,8 +38,6 @@ from pathlib import Path
 from typing import Any
 
 MODES = ("off", "read_write", "replay")
-RUN_DIR_ENV = "PHIBENCH_RUN_DIR"
-"""Set by :func:`phibench.run.execute` to the run directory; the cache's default home."""
 ENTRY_FORMAT = 1
 
 
@@ -48,10 +47,10 @@ def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cache_folder(cache_root: str | None) -> Path | None:
-    """``<cache_root>/cache``; ``cache_root`` defaults to ``$PHIBENCH_RUN_DIR``; ``None`` when
+def cache_folder(cache_root: str | None, run_dir: str | None = None) -> Path | None:
+    """``<cache_root>/cache`` (an explicit root wins), else ``<run_dir>/cache``; ``None`` when
     neither says where (no run to hold it)."""
-    root = cache_root or os.environ.get(RUN_DIR_ENV)
+    root = cache_root or run_dir
     return Path(root).expanduser() / "cache" if root else None
 
 

@@ -60,8 +60,9 @@ class OpenAIChatDetector(VlmDetector):
     def _make_client(self, api_key: str) -> Any:
         import openai  # the SDKs take seconds to import: only workers that send pay for it
 
+        base_url, query = self._client_url()
         return openai.AsyncOpenAI(api_key=api_key, timeout=self.params.timeout_s, max_retries=0,
-                                  base_url=self.params.base_url or self.default_base_url)
+                                  base_url=base_url, default_query=query or None)
 
     def _user_content(self, image: EncodedImage) -> Any:
         """The user message's content: the prompt's text, then the image (the OCR-then-LLM

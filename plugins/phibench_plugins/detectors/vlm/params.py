@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
+from phibench.secrets import redact_url
 
 SIMULATED_HEADER = "x-phibench-simulated"
 """Response header by which a local test server (:mod:`phibench.testing`) declares itself."""
@@ -52,8 +54,8 @@ class VlmParams:
     cache: str = "read_write"
     """read_write | replay | off (see the cache module)."""
     cache_root: Optional[str] = None  # noqa: UP007
-    """The folder whose ``cache/`` holds the responses: the run directory (the shipped configs
-    resolve it on the driver, so it travels to workers as data), or a recorded run's to replay."""
+    """The folder whose ``cache/`` holds the responses (a recorded run's, to replay it); null:
+    the run directory of the run the detector works for (``context.run_dir``)."""
     price: Optional[str] = None  # noqa: UP007
     """Entry of configs/pricing.yaml; null: the model name."""
     price_input_per_1m: Optional[float] = None  # noqa: UP007
@@ -85,9 +87,29 @@ class Response:
                    str(e.get("endpoint", "")))
 
 
-def clean_url(url: str) -> str:
-    """``url`` without user info, query or fragment: safe to record."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+def endpoint_label(url: str) -> str:
+    """``url`` as a run records it (scorecard, results, cache keys, logs): user info and secret
+    query values redacted by :func:`phibench.secrets.redact_url`, no fragment, no trailing slash.
+    A key pasted into the URL (``https://user:KEY@host/v1``, ``...?api-key=KEY``) stays out."""
+    parts = _split(url)
+    return redact_url(urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"),
+                                  parts.query, "")))
+
+
+def client_url(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` for an SDK client: the base URL without its query, and the query's parameters
+    for the client's ``default_query``. Both SDKs append the route to the base URL's text, so a
+    query left in it would end up inside the path (``/v1?api-key=K/chat/completions``: a 404);
+    as ``default_query`` every request carries it. The real values: never record these."""
+    parts = _split(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query
+
+
+def _split(url: str):  # noqa: ANN202 - urllib's SplitResult
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:  # the message would quote the URL, and with it any key inside
+        raise ConfigError("detector.base_url is not a valid URL") from None
+    return parts
