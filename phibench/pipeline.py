@@ -26,7 +26,7 @@ from phibench.frame import Frame
 from phibench.limits import DEFAULT_LIMITS, Limits
 from phibench.records import Detection, GroundTruth, Sample, SampleError
 from phibench.redaction import FileRedaction, Item, RedactionSpec
-from phibench.redaction.stage import empty_columns
+from phibench.redaction.stage import abandoned_columns, empty_columns
 from phibench.secrets import redact_text
 from phibench.specs import PluginSpec
 
@@ -169,10 +169,14 @@ def remaining(tasks: Iterable[Task], done: set[str], whole_files: bool) -> list[
 def failed_rows(
     tasks: Iterable[Task], error: SampleError, spec: PipelineSpec
 ) -> list[dict[str, Any]]:
-    """Error rows for ``tasks`` without running them (e.g. a file that killed its worker)."""
+    """Error rows for ``tasks`` without running them (e.g. a file that killed its worker). In a
+    redacting run they say ``redaction=failed``, and no copy of the file stays under
+    ``redacted/``: nothing vouches for one an earlier attempt may have left."""
     where = f"{socket.gethostname()}:{os.getpid()}"
     rows = [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
-    return [r | empty_columns() for r in rows]
+    if spec.redaction is None:
+        return [r | empty_columns() for r in rows]
+    return [r | abandoned_columns(spec.redaction, r["path"], f"redact: not redacted: {error}") for r in rows]
 
 
 def _render_file(

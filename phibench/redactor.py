@@ -56,6 +56,11 @@ class RedactorParams:
     """``mode=entities``: an OCR box is masked when at least this share of it lies inside an
     entity's box, or when its text matches an entity's text."""
 
+    quarantine: bool = False
+    """``true``: a file that could not be cleaned is copied unchanged (it still holds its PHI) to
+    ``<run dir>/quarantine/`` (owner-only) for a person to deal with, and its rows record
+    ``quarantine_path``. Such a file never goes under ``redacted/``, whatever this says."""
+
 
 class Redactor(Plugin):
     """Chooses what to mask in a frame. Subclasses implement :meth:`boxes`.
@@ -64,8 +69,9 @@ class Redactor(Plugin):
     result (``has_phi`` is ``None`` when the detection failed); ``frame.header`` always holds the
     file's dataset. Use :func:`phibench.ocr.read_frame`
     for OCR, so a detector and a redactor on the same engine read the frame once. Raising is fine:
-    the frame's redaction is recorded as failed (stage ``redact``) and no output is written for
-    that file, which is never reported as "redacted".
+    every row of the file is recorded as failed (stage ``redact``) and no output is written for
+    that file (a copy left by an earlier attempt is removed), which is never reported as
+    "redacted".
     """
 
     kind: ClassVar[str] = "redactor"

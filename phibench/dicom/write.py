@@ -28,6 +28,9 @@ sequence (DCM 113101 "Clean Pixel Data Option"), Derivation Description, and -- 
 SOP Instance UID, with the original referenced in Source Image Sequence. The Icon Image Sequence
 is removed (a thumbnail of the unmasked pixels). phibench masks pixels only: it does not
 de-identify the header, so Patient Identity Removed is never set.
+
+Files are written owner-only (0600) and a folder the write has to make is owner-only (0700): the
+header still holds the patient's identity even where the pixels are clean.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ from phibench.dicom.read import read_dataset, read_header
 from phibench.exceptions import SampleFailure
 from phibench.records.ground_truth import Box
 
-__all__ = ["FILLS", "LOSSLESS_SYNTAX", "TRANSFER_SYNTAXES", "WriteResult", "write_redacted"]
+__all__ = ["DIR_MODE", "FILE_MODE", "FILLS", "LOSSLESS_SYNTAX", "TRANSFER_SYNTAXES", "WriteResult",
+           "copy_file", "write_redacted"]
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,7 @@ def write_redacted(
     boxes = {operator.index(k): [b for b in v if b[2] > 0 and b[3] > 0] for k, v in masks.items()}
     if not any(boxes.values()):
         syntax = _syntax(staged(read_header, src))
-        _atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
+        copy_file(src, dst)
         return WriteResult(str(dst), (), str(syntax), True)
     ds = staged(read_dataset, src)
     source_syntax = _syntax(ds)
@@ -230,12 +234,34 @@ def _same_file(src: Path, dst: Path) -> bool:
         return False
 
 
+FILE_MODE = 0o600
+"""Mode of every file written: redacted copies are derived from PHI-bearing input, and a copy
+that was not masked holds PHI outright, so only the run's owner may read them."""
+
+DIR_MODE = 0o700
+"""Mode of an output folder :func:`_atomic` creates (and of ``redacted/`` and ``quarantine/``)."""
+
+
+def copy_file(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Copy ``src`` to ``dst`` byte for byte, atomically and owner-only (see :func:`_atomic`)."""
+    _atomic(Path(dst), lambda tmp: shutil.copyfile(src, tmp))
+
+
 def _atomic(dst: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file beside ``dst``, then rename; never leave a partial file."""
+    """Write through a temporary file beside ``dst``, then rename; never leave a partial file.
+
+    The temporary file is created owner-only (:data:`FILE_MODE`) *before* anything is written
+    into it, so there is no moment at which the pixels are readable by others; ``write`` opens it
+    again (truncating, which keeps the mode). A missing parent folder is made :data:`DIR_MODE`;
+    an existing one is left as it is (it may be the caller's own folder).
+    """
     tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
+        if not dst.parent.is_dir():
+            dst.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         write(tmp)
+        os.chmod(tmp, FILE_MODE)  # exactly 0600, whatever the umask or the writer did
         os.replace(tmp, dst)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -13,6 +13,28 @@ Over-redaction: harmless (non-PHI) regions that the mask covers by at least
 negatives: frames without PHI whose pixels the redactor left exactly as they were (MIDI-B's
 ``pixels_retained``). Proportions carry 95% Wilson intervals like the detection metrics; the area
 share, a mean over frames, a 95% t interval.
+
+**A failure counts against every metric it enters (fail closed).** A row whose redaction
+``failed`` -- or that has no redaction state at all in a run that redacted (a worker that died
+mid-file) -- has no redacted copy, so nothing of it was hidden and nothing of it was kept:
+
+* its ground-truth PHI regions stay in every denominator and count as *not covered*, *not
+  gone* and *not hidden* (``phi_regions_covered``/``_unreadable``/``_hidden``, per category too),
+  with coverage 0 in ``mean_phi_region_coverage``. They count as checked even with
+  ``verify=false``: there is no file whose PHI could be unreadable, so the answer is known;
+* its PHI frame counts in ``phi_frames_masked`` as not masked;
+* a failed negative counts in ``negatives_retained`` as *not* retained. Not having changed the
+  pixels is not enough: no valid output was written, so the image a user would have kept is not
+  there either. Counting it as retained would let a redactor that fails on every negative score
+  perfectly on utility;
+* its harmless regions count in ``nonphi_regions_masked`` as masked (lost with the file), for the
+  same reason. ``masked_area_outside_phi`` stays a mean over written masked frames: a failed
+  frame has no mask whose area could be measured (``files_failed`` and the counts above show it).
+
+Rows whose *detection* failed but that were masked anyway (``redact_on_error``) have a real
+written file and are counted like any other. Frames left unmasked on purpose
+(``redact_on_error=false``, state ``untouched``) count as unmasked, also when they could not be
+rendered (no image size: nothing of them is covered).
 """
 
 from __future__ import annotations
@@ -30,6 +52,8 @@ from phibench.scoring.intervals import wilson
 
 HIDDEN_COVERAGE = 0.9
 MASKED_COVERAGE = 0.5
+WRITTEN = ("masked", "untouched")
+"""Redaction states with a valid file under ``redacted/``; any other state is a failure."""
 
 
 def _boxes(text: Any) -> list[tuple[int, int, int, int]]:
@@ -53,26 +77,26 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
     if "redaction" not in df or df["redaction"].isna().all():
         return None
     states = df["redaction"].fillna("none").value_counts()
-    failed_paths = df.loc[df["redaction"] == "failed", "path"].nunique()
+    failed_paths = df.loc[~df["redaction"].isin(WRITTEN), "path"].nunique()
     phi = dict(n=0, covered=0, gone=0, checked=0, hidden=0)
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     nonphi_n = nonphi_masked = 0
     outside_shares: list[float] = []
     coverages: list[float] = []
     for row in df.itertuples(index=False):
-        if row.redaction not in ("masked", "untouched"):
-            continue
+        failed = row.redaction not in WRITTEN
         regions = json.loads(row.truth_regions) if isinstance(row.truth_regions, str) else []
-        if not regions or pd.isna(row.image_height) or pd.isna(row.image_width):
+        if not regions:
             continue
-        h, w = int(row.image_height), int(row.image_width)
-        mask = raster(_boxes(row.redaction_boxes), w, h)
+        sized = not failed and not (pd.isna(row.image_height) or pd.isna(row.image_width))
+        h, w = (int(row.image_height), int(row.image_width)) if sized else (0, 0)
+        mask = raster(_boxes(row.redaction_boxes), w, h) if sized else None
         residual = None if not isinstance(row.residual_regions, str) else set(json.loads(row.residual_regions))
-        changed = bool(row.pixels_changed)
+        changed = not failed and bool(row.pixels_changed)
         phi_boxes = []
         for i, r in enumerate(regions):
             box = tuple(int(v) for v in r["box"])
-            cov = coverage(box, mask)  # type: ignore[arg-type]
+            cov = coverage(box, mask) if mask is not None else 0.0  # type: ignore[arg-type]
             if r.get("is_phi", True):
                 phi_boxes.append(box)
                 phi["n"] += 1
@@ -80,7 +104,7 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
                 covered = cov >= HIDDEN_COVERAGE
                 phi["covered"] += covered
                 if not changed:
-                    gone = False
+                    gone = False  # unmasked, or no file at all: still readable
                 elif residual is None:
                     continue
                 else:
@@ -93,13 +117,15 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
                 by_cat[cat][1] += 1
             else:
                 nonphi_n += 1
-                nonphi_masked += cov >= MASKED_COVERAGE
-        if changed:
+                nonphi_masked += failed or cov >= MASKED_COVERAGE
+        if changed and mask is not None:
             outside = mask & ~raster(phi_boxes, w, h)
             outside_shares.append(float(outside.sum()) / float(h * w))
-    changed = df["pixels_changed"].astype("boolean").fillna(False).astype(bool)
-    negatives = df[(df["has_phi_true"] == False) & df["redaction"].isin(["masked", "untouched"])]  # noqa: E712
-    positives = df[(df["has_phi_true"] == True) & df["redaction"].isin(["masked", "untouched"])]  # noqa: E712
+    written = df["redaction"].isin(WRITTEN)
+    changed = df["pixels_changed"].astype("boolean").fillna(False).astype(bool) & written
+    negatives = df[df["has_phi_true"] == False]  # noqa: E712 - failed ones included
+    positives = df[df["has_phi_true"] == True]  # noqa: E712
+    retained = ~changed & written
     cpu = df["redact_cpu_s"].dropna()
     return {
         "frames": {str(k): int(v) for k, v in states.items()},
@@ -114,9 +140,7 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
             "phi_regions_covered": wilson(phi["covered"], phi["n"]).as_dict(),
             "phi_regions_unreadable": wilson(phi["gone"], phi["checked"]).as_dict(),
             "phi_frames_masked": wilson(int(changed[positives.index].sum()), len(positives)).as_dict(),
-            "negatives_retained": wilson(
-                int((~changed[negatives.index]).sum()), len(negatives)
-            ).as_dict(),
+            "negatives_retained": wilson(int(retained[negatives.index].sum()), len(negatives)).as_dict(),
             "nonphi_regions_masked": wilson(nonphi_masked, nonphi_n, higher_is_better=False).as_dict(),
             "masked_area_outside_phi": {**_mean_ci(outside_shares), "higher_is_better": False},
         },

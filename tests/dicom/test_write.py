@@ -444,3 +444,56 @@ def test_icon_image_is_removed(pydicom_test_dir, tmp_path):
     ds.save_as(src, enforce_file_format=True)
     write_redacted(src, tmp_path / "o.dcm", {0: [BOX]})
     assert "IconImageSequence" not in pydicom.dcmread(tmp_path / "o.dcm")
+
+
+# -- owner-only output -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_umask():
+    """The usual umask 022, under which a plain open() makes world-readable files."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+@pytest.mark.parametrize("masks", [{0: [BOX]}, {}], ids=["masked", "copied"])
+def test_output_is_owner_only_and_so_is_a_folder_it_makes(pydicom_test_dir, tmp_path, open_umask, masks):
+    dst = tmp_path / "new" / "deeper" / "o.dcm"
+    result = write_redacted(pydicom_test_dir / "CT_small.dcm", dst, masks)
+    assert result.copied == (not masks)
+    assert _mode(dst) == 0o600
+    assert _mode(dst.parent) == 0o700
+
+
+def test_an_existing_folder_is_left_as_it_is(pydicom_test_dir, tmp_path, open_umask):
+    (tmp_path / "mine").mkdir(mode=0o755)
+    write_redacted(pydicom_test_dir / "CT_small.dcm", tmp_path / "mine" / "o.dcm", {0: [BOX]})
+    assert _mode(tmp_path / "mine") == 0o755  # the caller's folder, not ours to change
+    assert _mode(tmp_path / "mine" / "o.dcm") == 0o600
+
+
+def test_replacing_a_world_readable_output_makes_it_owner_only(pydicom_test_dir, tmp_path, open_umask):
+    dst = tmp_path / "o.dcm"
+    dst.write_bytes(b"old")
+    os.chmod(dst, 0o644)
+    write_redacted(pydicom_test_dir / "CT_small.dcm", dst, {})
+    assert _mode(dst) == 0o600
+
+
+def test_the_file_is_owner_only_before_any_byte_is_written(pydicom_test_dir, tmp_path, open_umask, monkeypatch):
+    """No window in which another user could open the half-written temporary file."""
+    seen: list[int] = []
+    real = write_module.pydicom.dcmwrite
+
+    def spy(path, ds, **kwargs):
+        seen.append(_mode(Path(path)))
+        return real(path, ds, **kwargs)
+
+    monkeypatch.setattr(write_module.pydicom, "dcmwrite", spy)
+    write_redacted(pydicom_test_dir / "CT_small.dcm", tmp_path / "o.dcm", {0: [BOX]})
+    assert seen == [0o600]
