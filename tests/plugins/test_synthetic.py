@@ -184,13 +184,16 @@ def test_categories_are_the_shared_vocabulary_and_varied(big):
     assert with_text >= len(no_phi) - 2  # nearly all carry (harmless) text
 
 
-def test_headers_are_full_truthful_and_sometimes_inconsistent(big):
+def test_headers_are_full_and_sometimes_inconsistent(big):
+    """Headers carry a patient on clean files too; some PHI files carry another patient's or a
+    blank one, and clean files are blank as often (tests/plugins/test_synthetic_leak.py checks
+    that nothing in the header predicts the label)."""
     kinds = defaultdict(int)
     for rel, rows in by_file(manifest(big)).items():
         ds = pydicom.dcmread(big / rel, stop_before_pixels=True)
         row = rows[0]
-        kinds[row["header_phi"]] += 1
-        assert ds.BurnedInAnnotation == ("YES" if row["has_phi"] == "true" else "NO")
+        kinds[row["has_phi"], row["header_phi"]] += 1
+        assert ds.get("BurnedInAnnotation", "NO") in ("YES", "NO")
         assert ds.SOPClassUID.name == row["sop_class"] and ds.Modality == row["modality"]
         if row["header_phi"] == "blank":
             assert not str(ds.PatientName) and not ds.PatientID and not ds.PatientBirthDate
@@ -206,8 +209,30 @@ def test_headers_are_full_truthful_and_sometimes_inconsistent(big):
                     assert value in burned[category], (rel, category)
         if row["header_phi"] == "other":  # somebody else's header
             assert ds.PatientID not in " ".join(burned.values())
-    assert kinds["full"] == 20 and kinds["other"] >= 1 and kinds["blank"] >= 1
-    assert 0.15 <= (kinds["other"] + kinds["blank"]) / 20 <= 0.35
+    assert kinds["false", "full"] + kinds["false", "blank"] == 20
+    assert kinds["true", "other"] >= 1 and kinds["true", "blank"] == kinds["false", "blank"] >= 1
+    assert 0.15 <= (kinds["true", "other"] + kinds["true", "blank"]) / 20 <= 0.35
+
+
+def test_leaky_tags_give_the_label_away_on_purpose(tmp_path):
+    """``leaky_tags=true``: BurnedInAnnotation is YES exactly on PHI files, NO on the others;
+    the default draws it apart from the label (absent on most files)."""
+    params = {"n": 8, "seed": 1, "out": str(tmp_path / "leaky"), "leaky_tags": True}
+    leaky = SyntheticDataset(validate_params(SyntheticDataset, params, where="test"))
+    out = leaky.make()
+    assert json.loads((out / "generation.json").read_text())["leaky_tags"] is True
+    assert leaky.describe()["leaky_tags"] is True
+    for rel, rows in by_file(manifest(out)).items():
+        ds = pydicom.dcmread(out / rel, stop_before_pixels=True)
+        assert ds.BurnedInAnnotation == ("YES" if rows[0]["has_phi"] == "true" else "NO")
+    plain = SyntheticDataset(validate_params(SyntheticDataset, {**params, "leaky_tags": False},
+                                             where="test")).make()  # same folder: redone
+    assert json.loads((plain / "generation.json").read_text())["leaky_tags"] is False
+    tags = [pydicom.dcmread(plain / rel, stop_before_pixels=True).get("BurnedInAnnotation")
+            for rel in by_file(manifest(plain))]
+    assert tags.count(None) > len(tags) / 2
+    named = SyntheticDataset(SyntheticDataset.Params(n=8, seed=1, leaky_tags=True))
+    assert named.folder().name == f"synthetic-v{GENERATOR_VERSION}-n8-seed1-leaky"
 
 
 def test_plan_yields_stable_samples_and_make_reuses(tmp_path, monkeypatch):

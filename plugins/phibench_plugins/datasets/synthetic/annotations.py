@@ -2,7 +2,9 @@
 
 Technique values repeat the scene's own facts (the window printed is the window in the header).
 Numbers stay short and never take the shape of a date or a long identifier, except the few
-deliberate look-alikes listed in the dataset card (zero-padded image numbers, 5-digit serials).
+deliberate look-alikes listed in the dataset card (zero-padded image numbers, 5-digit serials,
+times of day). Banner text (times, presets, heart rate, frame rate) is drawn for images with and
+without PHI alike, so a banner's presence says nothing about the label.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from phibench_plugins.datasets.synthetic.content import Field, pick
+from phibench_plugins.datasets.synthetic.content import Field, fmt_time, pick
 
 DEVICES = {
     "CT": ["SOMATOM Definition AS", "SOMATOM Force", "Aquilion ONE", "Revolution CT",
@@ -45,11 +47,39 @@ def _scale(fields: list[Field], rng: np.random.Generator, cm: int) -> None:
                         slot=pick(rng, ["br", "bl", "rm"])))
 
 
+def _banner(modality: str, facts: dict[str, Any], rng: np.random.Generator) -> list[Field]:
+    """Harmless banner fields: what consoles print in the top row besides the patient."""
+    key = {"CR": "XR", "DX": "XR"}.get(modality, modality)
+    options = [Field(pick(rng, DEVICES[key]), False, "DEVICE", "row"),
+               Field(pick(rng, ["Page 1/1", "1/1", "2D", "Exam 1", "Live", "Frz"]), False,
+                     "OTHER_TEXT", "row")]
+    if modality == "US":
+        options += [Field(str(facts["preset"]), False, "OTHER_TEXT", "row"),
+                    Field(pick(rng, [f"HR {int(rng.integers(48, 120))} bpm",
+                                     f"HR: {int(rng.integers(48, 120))}",
+                                     f"{int(rng.integers(48, 120))} bpm"]), False, "TECHNIQUE",
+                          "row"),
+                    Field(f"{facts['probe']} {pick(rng, ['TIS', 'TIB'])} "
+                          f"{rng.uniform(0.1, 0.8):.1f} MI {rng.uniform(0.4, 1.4):.1f}", False,
+                          "TECHNIQUE", "row"),
+                    Field(pick(rng, [f"{facts['fps']}Hz", f"FR {facts['fps']}",
+                                     f"{facts['fps']} fps"]), False, "TECHNIQUE", "row")]
+    k = int(rng.integers(1, 4))
+    return [options[int(i)] for i in sorted(rng.choice(len(options), min(k, len(options)),
+                                                       replace=False))]
+
+
 def annotations(modality: str, facts: dict[str, Any], rng: np.random.Generator,
-                frames: int) -> list[Field]:
-    """Non-PHI fields for one image (may be empty for a few images)."""
+                frames: int, banner: bool = False) -> list[Field]:
+    """Non-PHI fields for one image (may be empty for a few images); ``banner``: the image has
+    a top banner row (see :func:`~.content.phi_fields`), which gets harmless fields too."""
     f: list[Field] = []
     add = f.append
+    if banner:
+        f += _banner(modality, facts, rng)
+    if rng.random() < (0.6 if banner else 0.2):  # a time of day, harmless without the date
+        add(Field(fmt_time(rng), False, "OTHER_TEXT",
+                  "row" if banner else pick(rng, ["tr", "tl", "br", "bl"])))
     tech = pick(rng, ["bl", "br", "br"])
     if modality == "CT":
         c, w = facts["window"]

@@ -1,6 +1,7 @@
 """Composing one image's text: grouping fields into blocks and lines, placing, then degrading.
 
-Blocks holding PHI are placed first, so identifiers are never crowded out by technique text.
+The banner (a row or two of small text along the top edge) is placed first, then blocks holding
+PHI, so identifiers are never crowded out by technique text.
 After all text is burned, acquisition-like noise and (for some images) a slight blur are applied
 to the whole frame; the ground-truth boxes then grow by the blur's one-pixel reach.
 """
@@ -58,8 +59,8 @@ def compose(scene: Scene, fields: list[Field], rng: np.random.Generator) -> list
     slots: dict[str, list[Field]] = {}
     for f in fields:
         slots.setdefault("tl" if f.slot == "any" else f.slot, []).append(f)
+    spill: list[Field] = p.banner(slots.pop("row")) if "row" in slots else []
     order = sorted(slots, key=lambda s: (not any(f.is_phi for f in slots[s]), s in SINGLES, s))
-    spill: list[Field] = []
     for slot in order:
         mode, angle, tint = p.look()
         factor = float(rng.uniform(0.85, 1.15))

@@ -28,7 +28,8 @@ class Field:
     category: str
     slot: str = "any"
     """Where it goes: tl, tr, bl, br (corner blocks), tc, bc, lm, rm (edge centres), free,
-    vert (vertical strip along a side), at (centred on ``at``), any (a corner)."""
+    vert (vertical strip along a side), at (centred on ``at``), row (the banner: a row or two
+    of small text across the top edge, as ultrasound and many consoles print), any (a corner)."""
     scale: float = 1.0
     """Font size relative to the image's base size (markers are larger)."""
     at: tuple[int, int] | None = None
@@ -148,16 +149,33 @@ def make_identity(rng: np.random.Generator) -> Identity:
 
 
 def fmt_date(d: dt.date, style: str) -> str:
-    mon = MONTHS[d.month - 1]
+    """``d`` as scanners and consoles print it (styles of :data:`DATE_STYLES`)."""
+    mon, yy = MONTHS[d.month - 1], f"{d.year % 100:02d}"
     return {
         "yyyymmdd": f"{d:%Y%m%d}", "iso": f"{d:%Y-%m-%d}", "us": f"{d:%m/%d/%Y}",
         "eu": f"{d:%d.%m.%Y}", "dmy": f"{d.day:02d}-{mon}-{d.year}",
         "mdy": f"{mon} {d.day:02d} {d.year}",
         "uk": f"{d:%d/%m/%Y}", "mdy_comma": f"{mon} {d.day}, {d.year}",
+        "us_bare": f"{d.month}/{d.day}/{d.year}", "us_yy": f"{d.month}/{d.day}/{yy}",
+        "dmy_yy_upper": f"{d.day:02d}-{mon.upper()}-{yy}",
+        "dmy_space_upper": f"{d.day} {mon.upper()} {yy}", "dmy_space": f"{d.day:02d} {mon} {yy}",
+        "eu_yy": f"{d:%d.%m.}{yy}", "dmy_upper": f"{d.day:02d}-{mon.upper()}-{d.year}",
+        "ymd_slash": f"{d:%Y/%m/%d}",
     }[style]
 
 
-DATE_STYLES = ["yyyymmdd", "iso", "us", "eu", "dmy", "mdy", "uk", "mdy_comma"]
+DATE_STYLES = ["yyyymmdd", "iso", "us", "eu", "dmy", "mdy", "uk", "mdy_comma", "us_bare",
+               "us_yy", "dmy_yy_upper", "dmy_space_upper", "dmy_space", "eu_yy", "dmy_upper",
+               "ymd_slash"]
+
+
+def fmt_time(rng: np.random.Generator) -> str:
+    """A time of day as consoles print it beside the date: harmless on its own."""
+    h, m, sec = int(rng.integers(0, 24)), int(rng.integers(60)), int(rng.integers(60))
+    h12, ampm = (h % 12 or 12), ("AM" if h < 12 else "PM")
+    return pick(rng, [f"{h:02d}:{m:02d}:{sec:02d}", f"{h:02d}:{m:02d}", f"{h}:{m:02d}",
+                      f"{h12}:{m:02d}:{sec:02d} {ampm}", f"{h12}:{m:02d} {ampm}",
+                      f"{h:02d}:{m:02d}:{sec:02d}"])
 
 
 def fmt_name(p: Person, style: str) -> str:
@@ -216,8 +234,16 @@ def _value(ident: Identity, kind: str, rng: np.random.Generator, date_style: str
     return ident.phone if rng.random() < 0.6 else ident.address
 
 
-def phi_fields(ident: Identity, rng: np.random.Generator) -> list[Field]:
-    """The PHI lines of one image: one to eight fields, in one labelling style."""
+BANNER_KINDS = ("name", "id", "dob", "study", "age", "acc", "inst")
+"""PHI that a banner row shows (names, dates and numbers, not a referring physician's line)."""
+
+
+def phi_fields(ident: Identity, rng: np.random.Generator, banner: bool = False) -> list[Field]:
+    """The PHI lines of one image: one to eight fields, in one labelling style.
+
+    ``banner``: the image has a top banner (drawn for images with and without PHI alike), and
+    most identifiers go into it, small, as ultrasound and many consoles print them.
+    """
     kinds = [k for k, (_, wgt) in PHI_KINDS.items() if rng.random() < wgt]
     if rng.random() < 0.2 or not kinds:  # a single, easily missed identifier
         kinds = [pick(rng, ["name", "id", "dob", "study", "inst", "acc", "ref", "age"])]
@@ -233,11 +259,14 @@ def phi_fields(ident: Identity, rng: np.random.Generator) -> list[Field]:
         if kind in ("ref", "contact") and rng.random() < 0.7:
             use_label = True
         label = pick(rng, labels) if use_label else ""
-        text = f"{label}{'' if label == '*' else ' '}{value}" if label else value
+        tight = label == "*" or (label.endswith(":") and rng.random() < 0.3)  # DOB:2/27/81
+        text = f"{label}{'' if tight else ' '}{value}" if label else value
         if fold:
             text = ascii_fold(text)
         r = rng.random()
-        slot = home if r < 0.8 else pick(rng, ["tl", "tr", "bl", "br", "bc"]) if r < 0.93 \
-            else pick(rng, ["free", "vert"])
+        slot = home if r < 0.78 else pick(rng, ["tl", "tr", "bl", "br", "bc"]) if r < 0.9 \
+            else pick(rng, ["free", "free", "vert"])  # over anatomy, or up a side
+        if banner and kind in BANNER_KINDS and rng.random() < 0.85:
+            slot = "row"
         out.append(Field(text, True, PHI_KINDS[kind][0], slot=slot))
     return out

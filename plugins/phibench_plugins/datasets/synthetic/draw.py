@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,22 @@ FONT_FILES: dict[str, str] = {
     "serif_bold": "DejaVuSerif-Bold.ttf",
     "stix": "STIXGeneral.ttf",
     "stix_bold": "STIXGeneralBol.ttf",
+    "thin_mono": "cmtt10.ttf",
+    "thin_sans": "cmss10.ttf",
 }
-"""Font key -> file in matplotlib's ``mpl-data/fonts/ttf``."""
+"""Font key -> file in matplotlib's ``mpl-data/fonts/ttf``. The ``thin_`` ones (Computer Modern
+typewriter and sans, BaKoMa TrueType) have the hairline strokes of many ultrasound consoles."""
+
+THIN_SAFE = frozenset(string.ascii_letters + string.digits + " :./,-#*()%+'&=")
+"""Characters the ``thin_`` fonts draw as themselves (their TrueType maps some ASCII, e.g. ``<``
+and ``_``, to other glyphs, and they lack accented letters)."""
+
+
+def drawable(key: str, text: str) -> str:
+    """``key``, or plain DejaVu Sans where a ``thin_`` font would draw ``text`` wrongly."""
+    if key.startswith("thin_") and not set(text) <= THIN_SAFE:
+        return "sans"
+    return key
 
 ALPHA_FLOOR = 24
 """Anti-aliasing fringe below this (of 255) is dropped, so the measured box holds all the ink."""
@@ -73,7 +88,7 @@ def render_text(text: str, key: str, size: int, angle: float = 0.0, aliased: boo
 
     ``aliased`` draws without anti-aliasing, like the bitmap fonts of many scanner overlays.
     """
-    f = font(key, size)
+    f = font(drawable(key, text), size)
     ascent, descent = f.getmetrics()
     left, _, right, _ = f.getbbox(text)
     pad = 2

@@ -2,7 +2,7 @@
 
 Layout of a generated folder::
 
-    generation.json   version, n, seed: what this folder was made for (written first)
+    generation.json   version, n, seed, leaky_tags: what this folder was made for (written first)
     dicom/00000.dcm   the files, one per schedule entry
     manifest.csv      one row per frame (written last, atomically: its presence means complete)
 
@@ -35,7 +35,7 @@ from phibench_plugins.datasets.synthetic.encode import (
 )
 from phibench_plugins.datasets.synthetic.variants import Planned, schedule
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bump whenever the output for a given (n, seed) changes: cached folders are keyed on it."""
 
 MANIFEST, GENERATION, FILES = "manifest.csv", "generation.json", "dicom"
@@ -44,6 +44,9 @@ COLUMNS = ["path", "frame", "has_phi", "regions", "sample_id", "file_index", "va
            "rows", "columns", "frames", "header_phi", "header_consistent", "phi_categories"]
 TEXT_FREE_SHARE = 0.04
 """Share of no-PHI images left without any text."""
+BANNER_SHARE = {"US": 0.6, "XA": 0.3, "NM": 0.3, "OT": 0.3, "CT": 0.15, "MR": 0.15, "CR": 0.1,
+                "DX": 0.1}
+"""Share of images, per modality and whatever the label, with a top banner row of small text."""
 _FILE = re.compile(r"^\d{5}\.dcm$")
 
 
@@ -55,7 +58,8 @@ def file_name(index: int) -> str:
     return f"{FILES}/{index:05d}.dcm"
 
 
-def make_file(root: Path, plan: Planned, seed: int) -> list[dict[str, str]]:
+def make_file(root: Path, plan: Planned, seed: int, leaky_tags: bool = False
+              ) -> list[dict[str, str]]:
     """Write the file of ``plan`` under ``root``; return its manifest rows (one per frame)."""
     v = plan.variant
     rng = np.random.default_rng([seed, plan.index, 0xD1C0])
@@ -63,9 +67,10 @@ def make_file(root: Path, plan: Planned, seed: int) -> list[dict[str, str]]:
     scene = make_scene(v.background, rng, bits=v.bits, signed=v.signed, photometric=v.photometric,
                        frames=frames)
     ident = make_identity(rng)
-    fields = phi_fields(ident, rng) if plan.has_phi else []
+    banner = rng.random() < BANNER_SHARE[v.modality]
+    fields = phi_fields(ident, rng, banner) if plan.has_phi else []
     if plan.has_phi or rng.random() >= TEXT_FREE_SHARE:
-        fields += annotations(v.modality, scene.facts, rng, frames)
+        fields += annotations(v.modality, scene.facts, rng, frames, banner)
     regions = compose(scene, fields, rng)
     if plan.has_phi and not any(r.is_phi for r in regions):
         raise RuntimeError(f"synthetic file {plan.index}: no PHI could be placed")  # a bug
@@ -73,8 +78,11 @@ def make_file(root: Path, plan: Planned, seed: int) -> list[dict[str, str]]:
         header_ident = make_identity(rng)
     else:
         header_ident = None if plan.header == "blank" else ident
+    # A stream of its own, seeded without the label: the tag cannot depend on it.
+    tag_rng = np.random.default_rng([seed, plan.index, 0xB1A])
+    burned_in = header.burned_in_annotation(plan.has_phi, leaky_tags, tag_rng)
     ds = header.build(v, scene, header_ident, rng, seed=seed, index=plan.index,
-                      version=GENERATOR_VERSION, burned=plan.has_phi)
+                      version=GENERATOR_VERSION, burned_in=burned_in)
     arr = stored_frames(scene, v.bits, v.signed)
     set_pixels(ds, arr, v.photometric, v.bits, v.ts, scene, quality=int(rng.integers(85, 96)))
     rel = file_name(plan.index)
@@ -110,25 +118,32 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def generation_info(n: int, seed: int) -> dict[str, object]:
-    return {"generator": "phibench synthetic", "version": GENERATOR_VERSION, "n": n, "seed": seed}
+def generation_info(n: int, seed: int, leaky_tags: bool = False) -> dict[str, object]:
+    return {"generator": "phibench synthetic", "version": GENERATOR_VERSION, "n": n, "seed": seed,
+            "leaky_tags": leaky_tags}
 
 
-def is_complete(out: Path, n: int, seed: int) -> bool:
-    """Whether ``out`` holds a finished generation for this version, ``n`` and ``seed``."""
+def is_complete(out: Path, n: int, seed: int, leaky_tags: bool = False) -> bool:
+    """Whether ``out`` holds a finished generation for this version, ``n``, ``seed`` and
+    ``leaky_tags``."""
     try:
         info = json.loads((out / GENERATION).read_text(encoding="utf-8"))
         with (out / MANIFEST).open(encoding="utf-8", newline="") as fh:
             paths = {row["path"] for row in csv.DictReader(fh)}
     except (OSError, ValueError, KeyError):
         return False
-    if info != generation_info(n, seed) or len(paths) != n:
+    if info != generation_info(n, seed, leaky_tags) or len(paths) != n:
         return False
     return all((out / p).is_file() for p in paths)
 
 
-def generate(out: Path, n: int, seed: int) -> Path:
-    """Write ``n`` files for ``seed`` into ``out`` and return the manifest's path."""
+def generate(out: Path, n: int, seed: int, *, leaky_tags: bool = False) -> Path:
+    """Write ``n`` files for ``seed`` into ``out`` and return the manifest's path.
+
+    ``leaky_tags`` writes ``BurnedInAnnotation`` as ``YES`` exactly on PHI files and ``NO`` on
+    the others (the label given away on purpose, e.g. to test a header-reading detector);
+    by default no header element correlates with the label.
+    """
     if n < 1:
         raise DatasetError(f"synthetic dataset: n must be at least 1, got {n}")
     out = Path(out).expanduser()
@@ -137,10 +152,11 @@ def generate(out: Path, n: int, seed: int) -> Path:
                            f"choose an empty or new folder")
     (out / FILES).mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    _atomic_text(out / GENERATION, json.dumps(generation_info(n, seed), indent=2) + "\n")
+    info = generation_info(n, seed, leaky_tags)
+    _atomic_text(out / GENERATION, json.dumps(info, indent=2) + "\n")
     rows: list[dict[str, str]] = []
     for plan in schedule(n, seed):
-        rows += make_file(out, plan, seed)
+        rows += make_file(out, plan, seed, leaky_tags)
     keep = {Path(file_name(i)).name for i in range(n)}
     for stale in (out / FILES).iterdir():
         if _FILE.match(stale.name) and stale.name not in keep or stale.name.endswith(".tmp"):

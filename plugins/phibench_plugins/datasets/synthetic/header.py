@@ -1,8 +1,11 @@
 """DICOM headers: patient, study, series, equipment and image modules, with deterministic UIDs.
 
 The header's identity is the burned-in one (``same``), another patient's (``other``), or empty
-(``blank``); images without burned-in PHI still get a complete identity, so a detector cannot
-answer by looking at whether the header holds PHI. ``BurnedInAnnotation`` tells the truth.
+(``blank``). Images without burned-in PHI get a complete identity (``full``) or a blank one at the
+same rate as PHI images do, so whether the header holds PHI says nothing about the pixels.
+``BurnedInAnnotation`` is drawn apart from the label (mostly absent, sometimes ``NO``, rarely
+``YES``, as on real files) unless the dataset is made with ``leaky_tags``; see
+:func:`burned_in_annotation`.
 """
 
 from __future__ import annotations
@@ -49,9 +52,27 @@ def _charset(texts: list[str]) -> str | None:
         return "ISO_IR 192"
 
 
+BURNED_IN_SHARES = {None: 0.7, "NO": 0.25, "YES": 0.05}
+"""``BurnedInAnnotation`` on every file alike: absent, ``NO`` or ``YES`` (like real archives,
+where the tag is mostly missing and, when present, rarely reflects the pixels)."""
+
+
+def burned_in_annotation(has_phi: bool, leaky: bool, rng: np.random.Generator) -> str | None:
+    """The tag's value (None: absent). ``leaky`` gives the old, label-revealing ``YES``/``NO``.
+
+    ``rng`` must be a generator used for nothing else and seeded without the label, so that the
+    value is independent of whether the file has PHI.
+    """
+    if leaky:
+        return "YES" if has_phi else "NO"
+    values, shares = list(BURNED_IN_SHARES), list(BURNED_IN_SHARES.values())
+    return values[int(rng.choice(len(values), p=shares))]
+
+
 def build(variant: Variant, scene: Scene, ident: Identity | None, rng: np.random.Generator, *,
-          seed: int, index: int, version: str, burned: bool) -> pydicom.Dataset:
-    """Everything but the pixel data; ``ident`` None gives blank patient and study fields."""
+          seed: int, index: int, version: str, burned_in: str | None) -> pydicom.Dataset:
+    """Everything but the pixel data; ``ident`` None gives blank patient and study fields;
+    ``burned_in`` is the BurnedInAnnotation value, None to leave it out."""
     ds = pydicom.Dataset()
     ds.file_meta = FileMetaDataset()
     sop = uid(seed, index, "sop", version)
@@ -105,7 +126,8 @@ def build(variant: Variant, scene: Scene, ident: Identity | None, rng: np.random
         ds.PixelSpacing = [round(scene.spacing_mm, 6)] * 2
     else:
         ds.PatientOrientation = ["L", "F"] if mod in ("CR", "DX", "NM") else ""
-    ds.BurnedInAnnotation = "YES" if burned else "NO"
+    if burned_in is not None:
+        ds.BurnedInAnnotation = burned_in
     tone = scene.tone
     if tone.kind == "grey":
         ds.WindowCenter, ds.WindowWidth = round(tone.center, 1), round(tone.width, 1)

@@ -9,6 +9,7 @@ box holds the ink of exactly one region.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,19 @@ Box = tuple[int, int, int, int]
 Cell = tuple[Field, Ink, int]
 """One field of a line: what, its ink, and its x offset within the line."""
 FAMILIES = ["mono"] * 6 + ["sans"] * 6 + ["sans_bold"] * 2 + ["mono_bold"] * 2 + \
-    ["serif", "serif_bold", "stix", "stix_bold", "sans_oblique"]
+    ["serif", "serif_bold", "stix", "stix_bold", "sans_oblique", "thin_mono", "thin_sans"]
+BANNER_FAMILIES = ["sans", "mono", "thin_mono", "thin_sans", "thin_sans", "sans_bold"]
 LOOKS = ["plain"] * 10 + ["grey"] * 4 + ["backing"] * 3 + ["light_box"] * 2 + ["low"] * 2
-TINTS = [(1.0, 1.0, 0.35), (0.55, 1.0, 0.55), (0.55, 0.9, 1.0), (1.0, 0.75, 0.3)]
+TINTS = [(1.0, 1.0, 0.35), (0.55, 1.0, 0.55), (0.55, 0.9, 1.0), (1.0, 0.75, 0.3),
+         (1.0, 1.0, 0.0), (0.3, 1.0, 0.3), (0.2, 1.0, 1.0), (0.75, 0.75, 0.75)]
+"""Colours of overlay text on RGB images: yellows, greens, cyans, orange, grey (times the level:
+white text is (1, 1, 1))."""
+BANNER_SIZES = (8, 15)
+"""Font size range (px, em; upper end excluded) of banner text, small whatever the image size as
+on real consoles (capitals 6-10 px tall); one banner in ten goes down to 7 px."""
+RIGHT = ("DATE",)
+"""Banner fields that sit at the right end of a row (dates, then the times printed beside them)."""
+TIME = re.compile(r"^\d{1,2}:\d{2}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,15 @@ def choose_levels(mode: str, lo: float, hi: float, mean: float, rng: np.random.G
     return "backing", 0.0, 1.0
 
 
+def banner_rank(f: Field) -> int:
+    """Left to right in a banner: identifiers, other text, dates, times of day."""
+    if f.category in RIGHT:
+        return 2
+    if TIME.match(f.text):
+        return 3
+    return 0 if f.is_phi else 1
+
+
 def _hit(a: Box, b: Box, gap: int = 2) -> bool:
     return not (a[0] + a[2] + gap <= b[0] or b[0] + b[2] + gap <= a[0] or
                 a[1] + a[3] + gap <= b[1] or b[1] + b[3] + gap <= a[1])
@@ -74,7 +94,7 @@ class Painter:
         self.scene, self.rng = scene, rng
         self.h, self.w = scene.shape
         self.family = pick(rng, FAMILIES)
-        self.base = float(np.clip(min(self.h, self.w) / 512 * rng.uniform(11, 19), 9, 24))
+        self.base = float(np.clip(min(self.h, self.w) / 512 * rng.uniform(9, 19), 8, 24))
         self.mx, self.my = int(rng.integers(4, 22)), int(rng.integers(4, 18))
         self.top = int(scene.facts.get("toolbar", 0))
         self.aliased = rng.random() < 0.3
@@ -91,14 +111,18 @@ class Painter:
         rng = self.rng
         mode = pick(rng, LOOKS)
         angle = 0.0 if rng.random() < 0.9 else float(rng.choice([-1, 1]) * rng.uniform(1, 5))
-        tint = None
-        if self.scene.tone.kind == "rgb" and mode in ("plain", "grey") and rng.random() < 0.45:
-            tint = pick(rng, TINTS)
-        return mode, angle, tint
+        return mode, angle, self.tint(mode)
+
+    def tint(self, mode: str, share: float = 0.45) -> tuple[float, float, float] | None:
+        """A text colour for RGB images (None: white or grey)."""
+        rgb = self.scene.tone.kind == "rgb"
+        if rgb and mode in ("plain", "grey") and self.rng.random() < share:
+            return pick(self.rng, TINTS)
+        return None
 
     def ink(self, f: Field, size_factor: float, angle: float) -> Ink | None:
         cap = 34 if f.scale > 1.3 else 28
-        size = int(np.clip(round(self.base * f.scale * size_factor), 9, cap))
+        size = int(np.clip(round(self.base * f.scale * size_factor), 7, cap))
         family = "sans_bold" if f.scale > 1.3 else self.family
         return render_text(f.text, family, size, angle, aliased=self.aliased or size <= 10)
 
@@ -157,6 +181,49 @@ class Painter:
         region[:] = np.where(a > 0, mixed, region)
 
     # -- placement strategies ------------------------------------------------------------------
+    def banner(self, fields: list[Field]) -> list[Field]:
+        """Small text in a row or two along the top edge (name and IDs left, date and time
+        right, other fields between, spread out), one look for the whole banner. Returns the
+        fields that did not fit."""
+        rng = self.rng
+        size = 7 if rng.random() < 0.1 else int(rng.integers(*BANNER_SIZES))
+        family = pick(rng, BANNER_FAMILIES + [self.family])
+        mode = pick(rng, ["plain"] * 6 + ["grey"] * 3 + ["backing"])
+        tint = self.tint(mode, share=0.7)
+        aliased = self.aliased or size <= 10 or rng.random() < 0.5
+        order = sorted(fields, key=banner_rank)
+        y = self.top + int(rng.integers(1, 5))
+        left_out, queue = [], list(order)
+        for _ in range(2):  # rows
+            cells: list[tuple[Field, Ink]] = []
+            room = self.w - 2 * self.mx
+            while queue:
+                f = queue[0]
+                ink = render_text(f.text, family, size, 0.0, aliased=aliased)
+                if ink is None:
+                    queue.pop(0)
+                    continue
+                gap = int(size * 1.5) * len(cells)
+                if sum(i.width for _, i in cells) + ink.width + gap > room:
+                    break
+                cells.append((queue.pop(0), ink))
+            if not cells:
+                break
+            height = max(i.height for _, i in cells)
+            spare = room - sum(i.width for _, i in cells)
+            step = spare / max(1, len(cells) - 1) if len(cells) > 1 else 0.0
+            alone_right = len(cells) == 1 and banner_rank(cells[0][0]) >= 2  # a date or time
+            x = float(self.w - self.mx - cells[0][1].width if alone_right else self.mx)
+            for f, ink in cells:
+                line = [(f, ink, 0)]
+                if self.free(self.line_box(line, int(x), y, 1)):
+                    self.paint(line, int(x), y, mode, tint)
+                else:
+                    left_out.append(f)
+                x += ink.width + step
+            y += int(height * float(rng.uniform(0.95, 1.2)))
+        return left_out + queue
+
     def stack(self, lines: list[list[Cell]], slot: str, mode: str, tint) -> list[Field]:
         """A corner or edge block, line under line; returns the fields that did not fit."""
         pitch_k = float(self.rng.uniform(1.0, 1.3))

@@ -36,23 +36,27 @@ class SyntheticDataset(Dataset):
         """Number of files (a multi-frame file gives one sample per frame)."""
         seed: int = 0
         """Same seed, same bytes."""
+        leaky_tags: bool = False
+        """Write BurnedInAnnotation YES exactly on PHI files (NO otherwise), giving the label
+        away in the header on purpose; by default no header element correlates with it."""
         out: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
         """Folder to generate into; default: $PHIBENCH_DATA_DIR or ~/.cache/phibench/datasets,
-        then synthetic-v{version}-n{n}-seed{seed}."""
+        then synthetic-v{version}-n{n}-seed{seed} (``-leaky`` appended with leaky_tags)."""
 
     def folder(self) -> Path:
         p = self.params
         if p.out:
             return Path(p.out).expanduser()
-        return default_root() / f"synthetic-v{GENERATOR_VERSION}-n{p.n}-seed{p.seed}"
+        leaky = "-leaky" if p.leaky_tags else ""
+        return default_root() / f"synthetic-v{GENERATOR_VERSION}-n{p.n}-seed{p.seed}{leaky}"
 
     def make(self) -> Path:
         """Generate unless a complete generation for the same version, n and seed is there."""
         p, out = self.params, self.folder()
         if p.n < 1:
             raise DatasetError(f"dataset=synthetic: n must be at least 1, got {p.n}")
-        if not is_complete(out, p.n, p.seed):
-            generate(out, p.n, p.seed)
+        if not is_complete(out, p.n, p.seed, p.leaky_tags):
+            generate(out, p.n, p.seed, leaky_tags=p.leaky_tags)
         return out
 
     def plan(self) -> Iterator[tuple[Sample, GroundTruth]]:
@@ -65,4 +69,5 @@ class SyntheticDataset(Dataset):
 
     def describe(self) -> dict[str, object]:
         p = self.params
-        return {"generator_version": GENERATOR_VERSION, "n": p.n, "seed": p.seed}
+        return {"generator_version": GENERATOR_VERSION, "n": p.n, "seed": p.seed,
+                "leaky_tags": p.leaky_tags}

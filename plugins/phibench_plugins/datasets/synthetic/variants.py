@@ -77,7 +77,9 @@ class Planned:
     has_phi: bool
     header: str
     """``same`` (header = burned identity), ``other`` (a different patient), ``blank`` (PHI
-    fields empty) for PHI files; ``full`` (complete header, nothing burned) otherwise."""
+    fields empty) for PHI files; ``full`` (complete header, nothing burned) or ``blank`` for
+    files without PHI. ``blank`` is dealt at the same rate (1 in 8) in both classes, so an empty
+    header predicts nothing."""
 
 
 def schedule(n: int, seed: int) -> list[Planned]:
@@ -89,12 +91,13 @@ def schedule(n: int, seed: int) -> list[Planned]:
         entries += [(v, i % 2 == 0) for i, v in enumerate(order)]
         entries += [(v, i % 2 == 1) for i, v in enumerate(order)]
     entries = entries[:n]
-    headers, phi_seen = [], 0
+    headers, seen = [], {True: 0, False: 0}
     for _, has_phi in entries:
+        k = seen[has_phi] % 8
+        seen[has_phi] += 1
         if has_phi:
-            headers.append({3: "other", 7: "blank"}.get(phi_seen % 8, "same"))
-            phi_seen += 1
+            headers.append({3: "other", 7: "blank"}.get(k, "same"))
         else:
-            headers.append("full")
+            headers.append("blank" if k == 7 else "full")
     perm = rng.permutation(n)
     return [Planned(i, entries[j][0], entries[j][1], headers[j]) for i, j in enumerate(perm)]
