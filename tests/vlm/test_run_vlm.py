@@ -172,3 +172,17 @@ def test_inside_spark_workers_the_cache_and_labels_hold(tmp_path, data_dir, trut
     assert sc["simulated"] is True and len(server.requests) == len(truth) == sc["samples"]
     assert ResponseCache(run_dir / "cache").count() == len(truth)
     assert sc["config"]["detector"]["cache_root"] is None  # placed by the run's context, not config
+
+
+def test_after_a_500_storm_a_rerun_against_a_healthy_server_retries_the_error_rows(tmp_path, data_dir, truth, api_key):
+    run_dir, rule, storm = tmp_path / "run", GroundTruthRule(truth), {"on": True}
+    with SERVERS["gpt4o"](lambda r: Reply.error(500) if storm["on"] else rule(r)) as server:
+        first, df = run(run_dir, "gpt4o", server, data_dir, "detector.max_attempts=2")
+        assert first["confusion"]["errors"] == len(truth) and df["has_phi_pred"].isna().all()
+        storm["on"], sent = False, len(server.requests)  # the endpoint recovers
+        second, df = run(run_dir, "gpt4o", server, data_dir, "detector.max_attempts=2")
+        assert len(server.requests) - sent == len(truth)  # every error row asked again, once
+        third, _ = run(run_dir, "gpt4o", server, data_dir, "detector.max_attempts=2")
+        assert len(server.requests) - sent == len(truth)  # answered rows are not asked again
+    assert second["confusion"]["errors"] == 0 and third["confusion"] == second["confusion"]
+    assert {k: second["confusion"][k] for k in ("tp", "fp", "tn", "fn")} == expected_confusion(df, rule, truth)
