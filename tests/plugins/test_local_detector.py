@@ -670,3 +670,123 @@ def test_rgb_frame_and_entity_box(real_engine, tmp_path) -> None:
     (ent,) = [e for e in got.entities if e.category == "ID"][:1]
     x, y, w, h = ent.box
     assert _row_of(ent.box) == 6 and x < 300 and w > 40
+
+
+# =============================================================================================
+# Fast: how real scanners print dates, names and numbers (strings written for these tests)
+# =============================================================================================
+
+SCANNER_DATES = [
+    # (text, one valid (year, month, day) reading the hit must carry)
+    ("07.09.2011", (2011, 9, 7)),            # day-first with dots (European CT/MR banners)
+    ("11-JUN-98", (98, 6, 11)),              # DICOM-viewer style, two-digit year
+    ("05 FEB 97", (97, 2, 5)),               # ultrasound banner
+    ("2 Nov 19", (19, 11, 2)),
+    ("DOB:11/3/62", (62, 11, 3)),            # label glued to the value
+    ("19990812", (1999, 8, 12)),             # DICOM DA printed raw
+    ("10/31/2004", (2004, 10, 31)),          # US month-first
+    ("9,14/2003", (2003, 9, 14)),            # OCR read the first thin '/' as ','
+    ("3/8.2012", (2012, 3, 8)),              # ... or as '.'
+    ("2008/07/19 14:02", (2008, 7, 19)),
+    ("Exam: 12-Jan-2015", (2015, 1, 12)),
+]
+
+
+@pytest.mark.parametrize("text,reading", SCANNER_DATES)
+def test_dates_as_scanners_print_them(text: str, reading: tuple[int, int, int]) -> None:
+    hits = [h for h in text_patterns.find_hits(text) if h.category == "DATE" and h.score >= 0.5]
+    assert hits, text
+    readings = {d for h in text_patterns.find_dates(text) for d in h.dates}
+    assert reading in readings, (text, readings)
+
+
+NOT_DATES = [
+    "10:42:17 am",      # a time of day
+    "4.05.33 PM",       # a time whose colons OCR read as dots, with its meridiem
+    "10.42.17 AM",
+    "2011",             # a bare year identifies no one
+    "1998",
+    "062bpm",           # heart rate with a leading zero
+    "o62bpm",           # ... and with the zero read as a letter
+    "12:04",
+    "Frame 12/64",
+    "T1/+2/3/1",        # ultrasound processing codes
+    "Gain= 6dB",
+    "3.5/7.0 MHz",
+    "25.3 fps",
+    "9.28.50",          # dotted, so day-first: there is no 28th month (a time read with dots)
+]
+
+
+@pytest.mark.parametrize("text", NOT_DATES)
+def test_times_years_and_readouts_are_not_dates(text: str) -> None:
+    assert not [h for h in text_patterns.find_hits(text)
+                if h.category == "DATE" and h.score >= 0.5], text
+
+
+def test_dotted_dates_are_read_day_first_only() -> None:
+    (hit,) = text_patterns.find_dates("04.05.2013")
+    assert hit.dates == ((2013, 5, 4),)
+    (hit,) = text_patterns.find_dates("04/05/2013")
+    assert set(hit.dates) == {(2013, 4, 5), (2013, 5, 4)}
+
+
+BANNER_NAMES = ["LOPEZ, MARIA", "WEBER: ANNA", "KOWALSKI; PIOTR", "NGUYEN^THI", "Dupont, Claire",
+                "MARTIN:LUCAS", "OKAFOR^CHIDI^N"]
+
+
+@pytest.mark.parametrize("text", BANNER_NAMES)
+def test_names_in_banners(text: str) -> None:
+    assert "NAME" in _categories(text), text
+
+
+NOT_BANNER_NAMES = ["Mode: Color", "Preset: Abdomen", "Store: Ready", "Gain: High",
+                    "Probe: Linear", "Depth: 16cm", "Map: B", "Focus: 2", "Zoom: Off",
+                    "Status: Frozen", "Thyroid: Left"]
+
+
+@pytest.mark.parametrize("text", NOT_BANNER_NAMES)
+def test_ui_labels_with_a_colon_are_not_names(text: str) -> None:
+    assert "NAME" not in _categories(text), text
+
+
+def test_given_name_gazetteer_ignores_case_and_accents() -> None:
+    assert text_patterns.is_given_name("Hélène") and text_patterns.is_given_name("HELENE")
+    assert not text_patterns.is_given_name("Abdomen")
+    assert not text_patterns.is_given_name("LEFT")
+
+
+SCANNER_IDS = [("MRN: 00482913", "ID"), ("Acc# RX20110915", "ACCESSION"),
+               ("Accession 7731902", "ACCESSION"), ("Exam No: 45123", "ACCESSION"),
+               ("ID 5512-0093", "ID"), ("Pat ID: KL0048812", "ID")]
+
+
+@pytest.mark.parametrize("text,category", SCANNER_IDS)
+def test_ids_and_accession_numbers(text: str, category: str) -> None:
+    assert category in _categories(text), text
+
+
+@pytest.mark.parametrize("lines,has_phi", [
+    (["GENERAL HOSPITAL RADIOLOGY"], False),      # an institution alone identifies no patient
+    (["045Y F"], False),                          # nor an age under 90
+    (["093Y F"], True),                           # ages over 89 do
+    (["GENERAL HOSPITAL RADIOLOGY", "11-JUN-98"], True),
+])
+def test_institutions_and_young_ages_are_reported_but_not_decisive(lines, has_phi) -> None:
+    boxes = [_tb(t, 10, 10 + 40 * i) for i, t in enumerate(lines)]
+    got = LocalDetector.with_engine(FakeEngine(boxes=boxes)).detect(_frame())
+    assert got.has_phi is has_phi
+    assert got.entities, "the institution / age is still reported (entities mode masks it)"
+
+
+def test_a_description_in_the_name_field_is_not_matched_word_by_word() -> None:
+    # real test files put case descriptions in PatientName; the overlay shows the exam word alone
+    hdr = _header(PatientName="Popliteal bypass^Case report:")
+    vals = header_phi.header_values(hdr)
+    assert not header_phi.match_line(vals, "Popliteal", [], [])
+    got = LocalDetector.with_engine(FakeEngine(boxes=[_tb("Popliteal", 10, 10)])).detect(
+        _frame(hdr))
+    assert got.has_phi is False
+    # a real name in the same field is still found word by word
+    vals = header_phi.header_values(_header(PatientName="Popliteal^Maria"))
+    assert header_phi.match_line(vals, "POPLITEAL", [], [])

@@ -265,6 +265,10 @@ def _split_words(s: str) -> list[str]:
     return [w for w in re.split(r"[\s,.\-'`]+", s) if w]
 
 
+_DESCRIPTIVE = re.compile(r"[:;/()\[\]#@\d]")
+"""Characters no person's name holds: a name field with them holds a description."""
+
+
 def _name_value(keyword: str, category: str, raw: str) -> HeaderValue | None:
     alpha = raw.split("=")[0]  # alphabetic group of a PN only
     if "^" in alpha:
@@ -297,6 +301,10 @@ def _name_value(keyword: str, category: str, raw: str) -> HeaderValue | None:
     forms = [x for x in (f + g, g + f, g + m_ + f, f + g + m_)
              if len(x) >= 6 and len(f) >= 2 and len(g) >= 2]
     parts = [p for p in dict.fromkeys(parts) if p not in PLACEHOLDERS]
+    if _DESCRIPTIVE.search(alpha):
+        # a description typed into a name field ("Femoral endarterectomy^Case report:"): its
+        # words are exam words that the overlay shows as harmless labels; match it only whole
+        parts = []
     if not parts and not forms:
         return None
     return HeaderValue(keyword, category, "name", parts=tuple(parts),

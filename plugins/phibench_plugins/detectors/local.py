@@ -63,6 +63,15 @@ class LocalParams:
     line_gap: float = 2.5
     """Boxes on one row are joined into a line when the gap is at most this many text heights."""
 
+    not_decisive: list[str] = field(default_factory=lambda: ["INSTITUTION"])
+    """Categories reported as entities (a redactor in ``entities`` mode masks them) that alone do
+    not make ``has_phi`` true: a hospital or department line identifies no patient (HIPAA; the
+    labelling rules of phibench's real-image sets)."""
+
+    min_phi_age: int = 90
+    """An AGE entity makes ``has_phi`` true only from this age up (HIPAA: ages over 89); younger
+    ages are still reported as entities."""
+
 
 @dataclass
 class Line:
@@ -177,13 +186,28 @@ class LocalDetector(UsesOcrEngine, Detector):
         values = header_phi.header_values(frame.header) if p.use_header else []
         entities = self.find_entities(boxes, values)
         kept = [e for e in entities if (e.score or 0.0) >= p.min_score]
-        log.debug("local detector: %d boxes, %d header values, %d candidates, %d entities",
-                  len(boxes), len(values), len(entities), len(kept))
+        decisive = [e for e in kept if self.decisive(e)]
+        log.debug("local detector: %d boxes, %d header values, %d candidates, %d entities, "
+                  "%d decisive", len(boxes), len(values), len(entities), len(kept), len(decisive))
+        if decisive:
+            return Detection(True, tuple(kept), confidence=max(e.score or 0.0 for e in decisive))
+        weak = max((e.score or 0.0 for e in entities if self.decisive(e)), default=0.0)
         if kept:
-            return Detection(True, tuple(kept), confidence=max(e.score or 0.0 for e in kept))
-        weak = max((e.score or 0.0 for e in entities), default=0.0)
+            return Detection(False, tuple(kept), confidence=round(min(0.85, 1.0 - weak), 4))
         base = 0.9 if not boxes else 0.85
         return Detection(False, (), confidence=round(min(base, 1.0 - weak), 4))
+
+    def decisive(self, entity: Entity) -> bool:
+        """Whether ``entity`` alone makes the frame PHI (see ``not_decisive``, ``min_phi_age``)."""
+        p: LocalParams = self.params
+        if entity.category in p.not_decisive:
+            return False
+        if entity.category == "AGE":
+            ages = [h.age for h in text_patterns.find_ages(entity.text or "") if h.age]
+            if not ages:
+                return True  # an age we cannot read the value of: fail closed
+            return any(unit == "Y" and value >= p.min_phi_age for value, unit in ages)
+        return True
 
     def find_entities(self, boxes: list[TextBox],
                       values: list[header_phi.HeaderValue]) -> list[Entity]:

@@ -14,7 +14,9 @@ them to OCR boxes. Nothing here logs or keeps text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary of harmless overlay words (upper case). Used to reject name-like values that are
@@ -228,11 +230,17 @@ _SEQ_BEFORE = re.compile(
 )
 _NUM_END = r"(?![\d:]|[.,/\-]\d)"
 _NUMERIC_DMY = re.compile(
-    r"(?<![\d.:/\-])(\d{1,2})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})" + _NUM_END
+    r"(?<![\d./\-])(?<!\d:)(\d{1,2})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})" + _NUM_END
 )
 _NUMERIC_YMD = re.compile(
-    r"(?<![\d.:/\-])(\d{4})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{1,2})" + _NUM_END
+    r"(?<![\d./\-])(?<!\d:)(\d{4})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{1,2})" + _NUM_END
 )
+_NUMERIC_MIXED = re.compile(
+    r"(?<![\d./\-,])(?<!\d:)(\d{1,2})\s?([/.\-,])\s?(\d{1,2})\s?([/.\-,])\s?((?:19|20)\d{2})" + _NUM_END
+)
+"""A numeric date with a four-digit year whose two separators differ: OCR reads a thin ``/`` of
+a small font as ``,`` or ``.`` (``6,24/2006``)."""
+_MERIDIEM_AFTER = re.compile(r"\s?[ap]\.?m\.?(?![A-Za-z])", re.IGNORECASE)
 _COMPACT = re.compile(r"(?<![\d.])(\d{8})(?![\d]|[.,]\d)")
 _D_MON_Y = re.compile(
     rf"(?<![A-Za-z\d])(\d{{1,2}})(?:st|nd|rd|th)?[\s\-./]{{0,3}}({MONTH_RE})(?![A-Za-z])"
@@ -273,9 +281,12 @@ def find_dates(text: str) -> list[Hit]:
         y, mo, d = int(m.group(1)), int(m.group(3)), int(m.group(4))
         add(m, [(y, mo, d)], 0.9, "date_ymd")
     for m in _NUMERIC_DMY.finditer(t):
+        if _MERIDIEM_AFTER.match(t, m.end()):
+            continue  # "9.28.50 AM": a time whose colons OCR read as dots
         a, b, ys = int(m.group(1)), int(m.group(3)), m.group(4)
         y = int(ys)
-        cands = [(y, a, b), (y, b, a)]
+        # dotted dates are day-first wherever they are printed (16.11.1995)
+        cands = [(y, b, a)] if m.group(2) == "." else [(y, a, b), (y, b, a)]
         if len(ys) == 4:
             score = 0.9
         else:
@@ -285,6 +296,11 @@ def find_dates(text: str) -> list[Hit]:
                     and y <= 59:
                 score = 0.35  # also reads as a time of day (OCR turns ':' into '.')
         add(m, cands, score, "date_numeric")
+    for m in _NUMERIC_MIXED.finditer(t):
+        if m.group(2) == m.group(4) or _overlaps(hits, m.start(), m.end()):
+            continue  # one separator throughout: the rule above has it
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(5))
+        add(m, [(y, a, b), (y, b, a)], 0.8, "date_numeric_ocr_separator")
     for m in _COMPACT.finditer(t):
         s = m.group(1)
         ymd = (int(s[:4]), int(s[4:6]), int(s[6:]))
@@ -584,8 +600,58 @@ def find_names(text: str) -> list[Hit]:
             continue
         if b.upper().replace(".", "") in _DEGREES:
             continue  # "Smith, MD": the provider rule has it
-        hits.append(Hit("NAME", m.start(), m.end(), 0.65, "last_comma_first"))
+        score = 0.8 if is_given_name(b) else 0.65
+        hits.append(Hit("NAME", m.start(), m.end(), score, "last_comma_first"))
+    for m in _LAST_COLON_FIRST.finditer(text):
+        a, b = m.group(1), m.group(2)
+        if not (_name_case(a) and _name_case(b)) or len(a) < 2 or len(b) < 3:
+            continue
+        if a.upper() in VOCABULARY or b.upper() in VOCABULARY or month_number(a) is not None:
+            continue
+        if is_given_name(b):  # "BERNARD: SOPHIE", not "Mode: Color"
+            hits.append(Hit("NAME", m.start(), m.end(), 0.75, "last_colon_given"))
     return hits
+
+
+_LAST_COLON_FIRST = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z][A-Za-z'\-]+)\s?[:;]\s?([A-Z][A-Za-z'\-]+)(?![A-Za-z0-9])"
+)
+"""``LAST: FIRST`` / ``LAST; FIRST``: banners that separate the parts of a name with a colon (or
+OCR that reads a comma as one); kept only when the second word is a known given name."""
+
+_GIVEN_NAME_LOCALES = (
+    "en_US", "en_GB", "en_IE", "en_IN", "fr_FR", "fr_CA", "de_DE", "de_AT", "nl_NL", "it_IT",
+    "es_ES", "es_MX", "pt_BR", "pt_PT", "sv_SE", "no_NO", "da_DK", "fi_FI", "pl_PL", "cs_CZ",
+    "hu_HU", "ro_RO", "tr_TR", "id_ID",
+)
+"""Faker locales (a declared dependency) whose given-name lists form the gazetteer."""
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Upper-case ASCII-folded given names from Faker's person providers (loaded once)."""
+    import importlib
+
+    out: set[str] = set()
+    for loc in _GIVEN_NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names = provider.__dict__.get(attr, ())
+            if isinstance(names, (tuple, list, set, frozenset, dict)):
+                out.update(_fold(str(n)) for n in names)
+    return frozenset(n for n in out if len(n) >= 3) - VOCABULARY
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().upper()
+
+
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` is a given name in the gazetteer (case and accents ignored)."""
+    return _fold(word) in given_names()
 
 
 _DEGREES = frozenset(("MD", "DO", "PHD", "RN", "RT", "JR", "SR", "II", "III", "IV", "MBBS", "FRCR",

@@ -21,6 +21,7 @@ import numpy as np
 from phibench.exceptions import ConfigError
 from phibench.ocr import OcrEngine, TextBox, as_grey_or_bgr, box_around
 from phibench.versions import distribution_version
+from phibench_plugins.ocr.small_text import inside, small_text_bands
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,34 @@ class EasyOcrParams:
     torch_threads: int = 0
     """``torch.set_num_threads`` value; 0 leaves torch's own setting alone."""
 
+    upscale: float = 1.0
+    """Enlarge the image by this factor (bicubic) before reading; boxes are mapped back. Real
+    overlay fonts are 7-12 px tall, and both the text detector and the recogniser (which expects
+    lines of ~64 px) read them better at twice that. Applies to images whose longer side is at
+    most ``upscale_max_side``."""
+
+    upscale_max_side: int = 1100
+    """Only images no longer than this are enlarged (a CR/DX frame's text is big enough, and
+    enlarging it would only cost time)."""
+
+    min_text_height: int = 0
+    """With a value above 0, rows holding boxes shorter than this (pixels) are read a second
+    time, enlarged so their text is ``target_text_height`` tall
+    (:mod:`phibench_plugins.ocr.small_text`). Off by default: on realdev it roughly doubled the
+    CPU per image without reading more PHI regions (``benchmarks/README.md``); 20 is the
+    measured setting."""
+
+    target_text_height: int = 32
+    """Height the small text of a re-read row is enlarged to."""
+
+    max_reread_scale: float = 3.0
+    """Largest enlargement of a re-read row."""
+
+    grey: str = "luma"
+    """How a colour frame becomes the single channel EasyOCR's recogniser reads: ``luma``
+    (EasyOCR's own ``BGR2GRAY``) or ``max`` (the brightest channel: thin blue, cyan or yellow
+    overlay text on a dark background stays bright, where luma makes blue text dark)."""
+
 
 class EasyOcrEngine(OcrEngine):
     """EasyOCR reader on the CPU, built once per worker in :meth:`setup`."""
@@ -108,6 +137,10 @@ class EasyOcrEngine(OcrEngine):
             raise ConfigError(
                 f"the easyocr OCR engine needs the packages easyocr and torch ({exc})"
             ) from None
+        if p.grey not in ("luma", "max"):
+            raise ConfigError(f"ocr=easyocr: grey must be luma or max, got {p.grey!r}")
+        if p.upscale <= 0:
+            raise ConfigError(f"ocr=easyocr: upscale must be > 0, got {p.upscale}")
         if p.torch_threads > 0:
             torch.set_num_threads(p.torch_threads)
         try:
@@ -184,22 +217,50 @@ class EasyOcrEngine(OcrEngine):
         img = as_grey_or_bgr(image)
         h, w = img.shape[:2]
         p: EasyOcrParams = self.params
+        img, scale = prepare(img, p)
         with _quiet_torch():
-            results = self._read(img)
+            out = self._boxes(self._read(img, scale), scale, 0, w, h)
+            if p.min_text_height > 0 and scale == 1.0:
+                out = self._reread_small_text(img, out)
+        log.debug("easyocr read %d boxes from a %dx%d image", len(out), w, h)
+        return out
+
+    def _boxes(self, results: list[Any], scale: float, top: int, w: int, h: int) -> list[TextBox]:
+        """EasyOCR's results as boxes of the frame: divided by ``scale``, shifted down ``top``."""
+        p: EasyOcrParams = self.params
         out: list[TextBox] = []
         for res in results:
             quad, text = res[0], res[1]
             conf = float(res[2]) if len(res) > 2 else 1.0
             if conf < p.min_confidence or not str(text).strip():
                 continue
-            box = box_around(quad, w, h)
+            pts = np.asarray(quad, dtype=np.float64).reshape(-1, 2) / scale + (0.0, float(top))
+            box = box_around(pts, w, h)
             if box is None:
                 continue
             out.append(TextBox(box=box, text=str(text), confidence=max(0.0, min(1.0, conf))))
-        log.debug("easyocr read %d boxes from a %dx%d image", len(out), w, h)
         return out
 
-    def _read(self, img: np.ndarray) -> list[Any]:
+    def _reread_small_text(self, img: np.ndarray, first: list[TextBox]) -> list[TextBox]:
+        """Re-read, enlarged, the rows where the first pass found small text (:mod:`.small_text`)."""
+        import cv2
+
+        p: EasyOcrParams = self.params
+        h, w = img.shape[:2]
+        bands = small_text_bands([b.box for b in first], h, p.min_text_height,
+                                 p.target_text_height, p.max_reread_scale)
+        if not bands:
+            return first
+        kept = [b for b in first if not any(inside(b.box, band) for band in bands)]
+        for band in bands:
+            strip = img[band.top:band.bottom]
+            big = cv2.resize(strip, None, fx=band.scale, fy=band.scale,
+                             interpolation=cv2.INTER_CUBIC)
+            canvas = max(p.canvas_size, int(np.ceil(max(big.shape[:2]))))
+            kept += self._boxes(self._read(big, canvas=canvas), band.scale, band.top, w, h)
+        return kept
+
+    def _read(self, img: np.ndarray, scale: float = 1.0, canvas: int | None = None) -> list[Any]:
         p: EasyOcrParams = self.params
         return self._reader.readtext(
             img,
@@ -213,7 +274,7 @@ class EasyOcrEngine(OcrEngine):
             text_threshold=p.text_threshold,
             low_text=p.low_text,
             link_threshold=p.link_threshold,
-            canvas_size=p.canvas_size,
+            canvas_size=canvas or int(round(p.canvas_size * scale)),
             mag_ratio=p.mag_ratio,
             width_ths=p.width_ths,
         )
@@ -233,7 +294,23 @@ class EasyOcrEngine(OcrEngine):
             "device": "cpu",
             "mag_ratio": self.params.mag_ratio,
             "canvas_size": self.params.canvas_size,
+            "upscale": self.params.upscale,
+            "min_text_height": self.params.min_text_height,
+            "grey": self.params.grey,
         }
+
+
+def prepare(img: np.ndarray, p: EasyOcrParams) -> tuple[np.ndarray, float]:
+    """``img`` (grey or BGR) as EasyOCR will read it, and the factor it was enlarged by."""
+    import cv2
+
+    if p.grey == "max" and img.ndim == 3:
+        img = np.ascontiguousarray(img.max(axis=2))
+    scale = float(p.upscale)
+    if scale == 1.0 or max(img.shape[:2]) > p.upscale_max_side:
+        return img, 1.0
+    out = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return out, scale
 
 
 @contextmanager
