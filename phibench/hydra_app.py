@@ -120,16 +120,32 @@ def check_run_dirs(overrides: list[str]) -> None:
         path = Path(value).expanduser()
         if path.exists() and not path.is_dir():
             raise ConfigError(f"{key}={value} is a file; choose a folder")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"{key}={value}: cannot make it ({exc.strerror or type(exc).__name__}); "
-                              "choose a folder you can write") from None
-        if not os.access(path, os.W_OK | os.X_OK):
+        _try_make(key, value, path)
+        if path.exists() and not os.access(path, os.W_OK | os.X_OK):
             raise ConfigError(f"{key}={value} is not writable; choose a folder you can write")
     if not given and not os.access(Path.cwd(), os.W_OK | os.X_OK):
         raise ConfigError(f"runs go to runs/ under the current folder {Path.cwd()}, which is not "
                           "writable: pass hydra.run.dir=DIR")
+
+
+def _try_make(key: str, value: str, path: Path) -> None:
+    """Make ``path`` as Hydra will, then remove what was made (``--cfg job`` makes nothing)."""
+    made: list[Path] = []
+    probe = path
+    while not probe.exists():
+        made.append(probe)
+        probe = probe.parent
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{key}={value}: cannot make it ({exc.strerror or type(exc).__name__}); "
+                          "choose a folder you can write") from None
+    finally:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def _scrub_hydra_files(run_dir: Path) -> None:
