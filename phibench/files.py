@@ -27,11 +27,17 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
 
 
 def write_atomic(dst: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp)`` on a temporary path beside ``dst``, make it owner-only, then rename it
-    to ``dst``. On any failure the temporary file is removed and the exception propagates."""
+    """Call ``write(tmp)`` on a temporary path beside ``dst``, then rename it to ``dst``.
+
+    The temporary file is created owner-only *before* ``write`` puts anything in it (``write``
+    opens it again, truncating, which keeps the mode), so there is no moment at which its bytes
+    are readable by others; its mode is set to exactly ``0600`` again before the rename, whatever
+    the umask or the writer did. On any failure the temporary file is removed and the exception
+    propagates."""
     dst = Path(dst)
     tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         write(tmp)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, dst)
@@ -45,7 +51,7 @@ def write_text(dst: str | os.PathLike[str], text: str) -> Path:
     """``text`` to ``dst`` (UTF-8), atomically and owner-only; fsynced before the rename."""
 
     def write(tmp: Path) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

@@ -39,7 +39,6 @@ import logging
 import operator
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +55,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
+from phibench import files
 from phibench.dicom.fill import FILLS, mask_frame
 from phibench.dicom.pixels_io import (
     LOSSLESS_SYNTAX,
@@ -234,11 +234,11 @@ def _same_file(src: Path, dst: Path) -> bool:
         return False
 
 
-FILE_MODE = 0o600
+FILE_MODE = files.FILE_MODE
 """Mode of every file written: redacted copies are derived from PHI-bearing input, and a copy
 that was not masked holds PHI outright, so only the run's owner may read them."""
 
-DIR_MODE = 0o700
+DIR_MODE = files.DIR_MODE
 """Mode of an output folder :func:`_atomic` creates (and of ``redacted/`` and ``quarantine/``)."""
 
 
@@ -248,26 +248,14 @@ def copy_file(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
 
 
 def _atomic(dst: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file beside ``dst``, then rename; never leave a partial file.
-
-    The temporary file is created owner-only (:data:`FILE_MODE`) *before* anything is written
-    into it, so there is no moment at which the pixels are readable by others; ``write`` opens it
-    again (truncating, which keeps the mode). A missing parent folder is made :data:`DIR_MODE`;
-    an existing one is left as it is (it may be the caller's own folder).
-    """
-    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:12]}.tmp")
+    """Write through :func:`phibench.files.write_atomic` (owner-only from the first byte, a
+    temporary file then a rename; never a partial file). A missing parent folder is made
+    :data:`DIR_MODE`; an existing one is left as it is (it may be the caller's own folder)."""
     try:
         if not dst.parent.is_dir():
             dst.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)  # exactly 0600, whatever the umask or the writer did
-        os.replace(tmp, dst)
+        files.write_atomic(dst, write)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         # str(exc) would carry the path; strerror does not.
         reason = exc.strerror or type(exc).__name__
         raise SampleFailure("write", f"cannot write the output file: {reason}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
