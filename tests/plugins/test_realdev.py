@@ -63,6 +63,17 @@ def _load(kind: str) -> list[Labelled]:
     return out
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _torch_threads_restored():
+    """The engine here runs torch on one thread; later tests in this process must get torch's
+    own setting back (the Spark tests check that workers, not this process, limit it)."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def engine() -> EasyOcrEngine:
     eng = EasyOcrEngine(EasyOcrEngine.Params(torch_threads=1))
