@@ -26,7 +26,7 @@ from phibench.lock import RunLock
 from phibench.pipeline import PipelineSpec, StoreSpec, remaining
 from phibench.plan import Plan, Validated, bind, planned_ids
 from phibench.plan import plan as make_plan
-from phibench.plan import plan_tasks, validate
+from phibench.plan import validate
 from phibench.progress import progress_bar
 from phibench.redaction import RedactionSpec
 from phibench.registry import Registry, default_registry
@@ -51,10 +51,6 @@ class RunFailed(PhibenchError):
 def plan(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
     """Validate every plugin node against its plugin's schema; nothing is planned, loaded or run."""
     return validate(cfg, registry)
-
-
-def _tasks(registry: Registry, spec: Any) -> list[Any]:
-    return plan_tasks(registry, spec)
 
 
 class _BufferedSink:
