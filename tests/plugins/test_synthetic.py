@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -175,13 +176,34 @@ def test_categories_are_the_shared_vocabulary_and_varied(big):
     regions = [g for r in manifest(big) for g in json.loads(r["regions"])]
     phi = {g["category"] for g in regions if g["is_phi"]}
     other = {g["category"] for g in regions if not g["is_phi"]}
-    assert phi <= set(PHI_CATEGORIES) and other <= set(NON_PHI_CATEGORIES)
-    assert {"NAME", "DATE", "ID", "ACCESSION", "INSTITUTION", "PROVIDER", "AGE"} <= phi
+    # realdev's rules: institutions and ages of 89 or below are boxed but are not PHI
+    assert phi <= set(PHI_CATEGORIES) - {"INSTITUTION"}
+    assert other <= set(NON_PHI_CATEGORIES) | {"INSTITUTION", "AGE"}
+    assert {"NAME", "DATE", "ID", "ACCESSION", "PROVIDER"} <= phi
+    assert {"INSTITUTION", "AGE"} <= other
     assert {"LATERALITY", "VIEW", "TECHNIQUE", "SEQUENCE", "SCALE", "DEVICE"} <= other
     files = by_file(manifest(big))
     no_phi = [rows[0] for rows in files.values() if rows[0]["has_phi"] == "false"]
     with_text = sum(bool(json.loads(r["regions"])) for r in no_phi)
     assert with_text >= len(no_phi) - 2  # nearly all carry (harmless) text
+
+
+def test_labels_follow_the_real_sets_rules(big):
+    """An age is PHI exactly when it is over 89; an institution never is, and never makes a PHI
+    image on its own; a no-PHI image may show a site line alone (harmless text)."""
+    rows = manifest(big)
+    ages = [(g["is_phi"], int(re.search(r"\d+", g["text"]).group()))
+            for r in rows for g in json.loads(r["regions"]) if g["category"] == "AGE"]
+    assert ages and all(is_phi == (age > 89) for is_phi, age in ages)
+    assert {is_phi for is_phi, _ in ages} == {True, False}
+    for r in rows:
+        regions = json.loads(r["regions"])
+        identifying = [g for g in regions if g["is_phi"]]
+        assert (r["has_phi"] == "true") == bool(identifying)
+        assert all(g["category"] != "INSTITUTION" for g in identifying)
+    site_only = [r for r in rows if r["has_phi"] == "false"
+                 and "INSTITUTION" in {g["category"] for g in json.loads(r["regions"])}]
+    assert site_only
 
 
 def test_headers_are_full_and_sometimes_inconsistent(big):

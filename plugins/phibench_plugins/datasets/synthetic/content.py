@@ -246,7 +246,9 @@ def phi_fields(ident: Identity, rng: np.random.Generator, banner: bool = False) 
     """
     kinds = [k for k, (_, wgt) in PHI_KINDS.items() if rng.random() < wgt]
     if rng.random() < 0.2 or not kinds:  # a single, easily missed identifier
-        kinds = [pick(rng, ["name", "id", "dob", "study", "inst", "acc", "ref", "age"])]
+        kinds = [pick(rng, ["name", "id", "dob", "study", "acc", "ref", "age"])]
+    if not any(identifying(k, ident) for k in kinds):  # an institution or a young age alone
+        kinds.insert(0, pick(rng, ["name", "id", "dob", "study", "acc"]))
     label_mode = pick(rng, ["label", "label", "none", "mixed"])
     date_style, name_style = pick(rng, DATE_STYLES), pick(rng, NAME_STYLES)
     fold = rng.random() < 0.5
@@ -268,5 +270,19 @@ def phi_fields(ident: Identity, rng: np.random.Generator, banner: bool = False) 
             else pick(rng, ["free", "free", "vert"])  # over anatomy, or up a side
         if banner and kind in BANNER_KINDS and rng.random() < 0.85:
             slot = "row"
-        out.append(Field(text, True, PHI_KINDS[kind][0], slot=slot))
+        out.append(Field(text, identifying(kind, ident), PHI_KINDS[kind][0], slot=slot))
     return out
+
+
+def identifying(kind: str, ident: Identity) -> bool:
+    """Whether a field of this kind is PHI on its own, by the labelling rules real sets use
+    (``../shared/realdev``'s README, HIPAA Safe Harbor): an institution or department name and
+    an age of 89 or below are boxed with their category but are not PHI."""
+    if kind == "inst":
+        return False
+    return kind != "age" or ident.age > 89
+
+
+def institution_line(ident: Identity) -> Field:
+    """A site line on an image without PHI: harmless text that a detector must not flag alone."""
+    return Field(ident.institution, False, "INSTITUTION", slot="tl")

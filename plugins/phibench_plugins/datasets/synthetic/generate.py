@@ -26,7 +26,7 @@ from phibench_plugins.datasets.synthetic import header
 from phibench_plugins.datasets.synthetic.annotations import annotations
 from phibench_plugins.datasets.synthetic.backgrounds import make_scene
 from phibench_plugins.datasets.synthetic.compose import compose
-from phibench_plugins.datasets.synthetic.content import make_identity, phi_fields
+from phibench_plugins.datasets.synthetic.content import institution_line, make_identity, phi_fields
 from phibench_plugins.datasets.synthetic.encode import (
     TRANSFER_SYNTAXES,
     set_pixels,
@@ -35,7 +35,7 @@ from phibench_plugins.datasets.synthetic.encode import (
 )
 from phibench_plugins.datasets.synthetic.variants import Planned, schedule
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 """Bump whenever the output for a given (n, seed) changes: cached folders are keyed on it."""
 
 MANIFEST, GENERATION, FILES = "manifest.csv", "generation.json", "dicom"
@@ -44,6 +44,8 @@ COLUMNS = ["path", "frame", "has_phi", "regions", "sample_id", "file_index", "va
            "rows", "columns", "frames", "header_phi", "header_consistent", "phi_categories"]
 TEXT_FREE_SHARE = 0.04
 """Share of no-PHI images left without any text."""
+SITE_LINE_SHARE = 0.15
+"""Share of no-PHI images with text that also show a site line (an institution alone is not PHI)."""
 BANNER_SHARE = {"US": 0.6, "XA": 0.3, "NM": 0.3, "OT": 0.3, "CT": 0.15, "MR": 0.15, "CR": 0.1,
                 "DX": 0.1}
 """Share of images, per modality and whatever the label, with a top banner row of small text."""
@@ -71,6 +73,8 @@ def make_file(root: Path, plan: Planned, seed: int, leaky_tags: bool = False
     fields = phi_fields(ident, rng, banner) if plan.has_phi else []
     if plan.has_phi or rng.random() >= TEXT_FREE_SHARE:
         fields += annotations(v.modality, scene.facts, rng, frames, banner)
+        if not plan.has_phi and rng.random() < SITE_LINE_SHARE:
+            fields.append(institution_line(ident))
     regions = compose(scene, fields, rng)
     if plan.has_phi and not any(r.is_phi for r in regions):
         raise RuntimeError(f"synthetic file {plan.index}: no PHI could be placed")  # a bug
