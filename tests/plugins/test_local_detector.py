@@ -29,7 +29,7 @@ from phibench.ocr import OcrEngine, TextBox
 from phibench.plugin import validate_params
 from phibench.records import Sample
 from phibench.registry import Register, Registry
-from phibench_plugins.detectors import fuzzy, header_phi, text_patterns
+from phibench_plugins.detectors import fuzzy, header_phi, recognizers
 from phibench_plugins.detectors.local import LocalDetector, build_lines
 from phibench_plugins.ocr.easyocr_engine import EasyOcrEngine
 
@@ -126,7 +126,7 @@ NON_PHI_TEXT = [
 
 
 def _categories(text: str, min_score: float = 0.5) -> set[str]:
-    return {h.category for h in text_patterns.find_hits(text) if h.score >= min_score}
+    return {h.category for h in recognizers.find_hits(text) if h.score >= min_score}
 
 
 @pytest.mark.parametrize("text,category", PHI_TEXT)
@@ -140,41 +140,41 @@ def test_generic_patterns_leave_overlay_text_alone(text: str) -> None:
 
 
 def test_date_hit_carries_readings() -> None:
-    (hit,) = text_patterns.find_dates("DOB: 03/04/1945")
+    (hit,) = recognizers.find_dates("DOB: 03/04/1945")
     assert set(hit.dates) == {(1945, 3, 4), (1945, 4, 3)}
-    (hit,) = text_patterns.find_dates("17-MAR-1945")
+    (hit,) = recognizers.find_dates("17-MAR-1945")
     assert hit.dates == ((1945, 3, 17),)
-    assert text_patterns.find_dates("13/13/2020") == []  # no valid reading
-    assert text_patterns.find_dates("31/02/2020") == []
+    assert recognizers.find_dates("13/13/2020") == []  # no valid reading
+    assert recognizers.find_dates("31/02/2020") == []
 
 
 def test_time_read_with_dots_is_not_a_confident_date() -> None:
     # OCR often reads "12:04:56" as "12.04.56", which would also be 12 April 1956
-    assert all(h.score < 0.5 for h in text_patterns.find_dates("12.04.56"))
+    assert all(h.score < 0.5 for h in recognizers.find_dates("12.04.56"))
 
 
 def test_digitize_fixes_only_numeric_tokens() -> None:
-    assert text_patterns.digitize("O3/l7/1945") == "03/17/1945"
-    assert text_patterns.digitize("ID:4O5l2773") == "ID:40512773"  # the label stays a label
-    assert text_patterns.digitize("4O5l2773") == "40512773"
-    assert text_patterns.digitize("SOLIS 5s") == "SOLIS 5s"
+    assert recognizers.digitize("O3/l7/1945") == "03/17/1945"
+    assert recognizers.digitize("ID:4O5l2773") == "ID:40512773"  # the label stays a label
+    assert recognizers.digitize("4O5l2773") == "40512773"
+    assert recognizers.digitize("SOLIS 5s") == "SOLIS 5s"
     for s in ("Se 4 Im 17", "120kVp", "Smith"):
-        assert text_patterns.digitize(s) == s
+        assert recognizers.digitize(s) == s
 
 
 def test_spans_point_at_the_value() -> None:
     text = "MRN: 1234567  W 400"
-    (hit,) = [h for h in text_patterns.find_hits(text) if h.category == "ID"]
+    (hit,) = [h for h in recognizers.find_hits(text) if h.category == "ID"]
     assert text[hit.start:hit.end] == "1234567"
 
 
 def test_number_context_guard() -> None:
     t = "W 400 L 40"
-    assert text_patterns.number_context(t, 2, 5)
+    assert recognizers.number_context(t, 2, 5)
     t = "250 mAs"
-    assert text_patterns.number_context(t, 0, 3)
+    assert recognizers.number_context(t, 0, 3)
     t = "ID 400"
-    assert not text_patterns.number_context(t, 3, 6)
+    assert not recognizers.number_context(t, 3, 6)
 
 
 # =============================================================================================
@@ -312,8 +312,8 @@ HEADER_MATCHES = [
 @pytest.mark.parametrize("line,category", HEADER_MATCHES)
 def test_header_match(line: str, category: str | None) -> None:
     vals = header_phi.header_values(_header(**H1))
-    hits = header_phi.match_line(vals, line, text_patterns.find_dates(line),
-                                 text_patterns.find_ages(line))
+    hits = header_phi.match_line(vals, line, recognizers.find_dates(line),
+                                 recognizers.find_ages(line))
     cats = {h.category for h in hits if h.score >= 0.5}
     if category is None:
         assert cats == set(), line
@@ -326,8 +326,8 @@ def test_adversarial_short_header_values_do_not_match_technique() -> None:
                                             PatientAge="040Y", StudyID="17",
                                             PatientName="LONG^AXIAL"))
     for line in ("W 400 L 40", "120 kVp 250 mAs", "Se: 4 Im: 17", "LONG", "AXIAL", "L 40"):
-        hits = header_phi.match_line(vals, line, text_patterns.find_dates(line),
-                                     text_patterns.find_ages(line))
+        hits = header_phi.match_line(vals, line, recognizers.find_dates(line),
+                                     recognizers.find_ages(line))
         assert hits == [], line
     # the same short ID on its own, labelled, is found
     line = "ID: 400"
@@ -694,9 +694,9 @@ SCANNER_DATES = [
 
 @pytest.mark.parametrize("text,reading", SCANNER_DATES)
 def test_dates_as_scanners_print_them(text: str, reading: tuple[int, int, int]) -> None:
-    hits = [h for h in text_patterns.find_hits(text) if h.category == "DATE" and h.score >= 0.5]
+    hits = [h for h in recognizers.find_hits(text) if h.category == "DATE" and h.score >= 0.5]
     assert hits, text
-    readings = {d for h in text_patterns.find_dates(text) for d in h.dates}
+    readings = {d for h in recognizers.find_dates(text) for d in h.dates}
     assert reading in readings, (text, readings)
 
 
@@ -720,14 +720,14 @@ NOT_DATES = [
 
 @pytest.mark.parametrize("text", NOT_DATES)
 def test_times_years_and_readouts_are_not_dates(text: str) -> None:
-    assert not [h for h in text_patterns.find_hits(text)
+    assert not [h for h in recognizers.find_hits(text)
                 if h.category == "DATE" and h.score >= 0.5], text
 
 
 def test_dotted_dates_are_read_day_first_only() -> None:
-    (hit,) = text_patterns.find_dates("04.05.2013")
+    (hit,) = recognizers.find_dates("04.05.2013")
     assert hit.dates == ((2013, 5, 4),)
-    (hit,) = text_patterns.find_dates("04/05/2013")
+    (hit,) = recognizers.find_dates("04/05/2013")
     assert set(hit.dates) == {(2013, 4, 5), (2013, 5, 4)}
 
 
@@ -751,9 +751,9 @@ def test_ui_labels_with_a_colon_are_not_names(text: str) -> None:
 
 
 def test_given_name_gazetteer_ignores_case_and_accents() -> None:
-    assert text_patterns.is_given_name("Hélène") and text_patterns.is_given_name("HELENE")
-    assert not text_patterns.is_given_name("Abdomen")
-    assert not text_patterns.is_given_name("LEFT")
+    assert recognizers.is_given_name("Hélène") and recognizers.is_given_name("HELENE")
+    assert not recognizers.is_given_name("Abdomen")
+    assert not recognizers.is_given_name("LEFT")
 
 
 SCANNER_IDS = [("MRN: 00482913", "ID"), ("Acc# RX20110915", "ACCESSION"),

@@ -26,7 +26,7 @@ from phibench.registry import default_registry
 from phibench.results import ResultStore
 from phibench.run import execute
 from phibench.testing import FirstAttempts, OpenAIChatServer, Reply, TextRule
-from phibench_plugins.detectors import text_patterns
+from phibench_plugins.detectors import recognizers
 from phibench_plugins.detectors.local import build_lines
 from phibench_plugins.detectors.ocr_llm import locate
 from phibench_plugins.detectors.vlm.cache import ResponseCache
@@ -43,7 +43,7 @@ TECHNIQUE_ROWS = [("kVp 120  mAs 5", (20, 20)), ("W 400 L 40", (20, 80))]
 def reads_phi(text: str) -> list[tuple[str, str]]:
     """The simulated model: the PHI that generic overlay patterns find in each line it was sent."""
     found = [(line[h.start:h.end], h.category) for line in text.splitlines()
-             for h in text_patterns.find_hits(line)]
+             for h in recognizers.find_hits(line)]
     return list(dict.fromkeys(found))
 
 

@@ -190,7 +190,7 @@ def _to_match(
 
 def digits_map(text: str) -> tuple[str, list[int]]:
     """The digits of ``text`` (after folding look-alikes in numeric tokens) and their indices."""
-    from phibench_plugins.detectors.text_patterns import digitize
+    from phibench_plugins.detectors.recognizers.normalize import digitize
 
     fixed = digitize(text)
     chars: list[str] = []

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
-from phibench_plugins.detectors import fuzzy, text_patterns
-from phibench_plugins.detectors.text_patterns import Hit, VOCABULARY, number_context
+from phibench_plugins.detectors import fuzzy, recognizers
+from phibench_plugins.detectors.recognizers import Hit, VOCABULARY, number_context
 
 NAME_KEYWORDS: dict[str, str] = {
     "PatientName": "NAME",
@@ -229,7 +229,7 @@ def parse_da(value: str) -> tuple[int, int, int] | None:
     if len(digits) != 8:
         return None
     ymd = (int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    return ymd if text_patterns.valid_date(*ymd) else None
+    return ymd if recognizers.valid_date(*ymd) else None
 
 
 def parse_age(value: str) -> tuple[int, str] | None:
@@ -448,14 +448,14 @@ def _match_id(v: HeaderValue, text: str, toks: list[fuzzy.Token],
     if len(value) <= 4:
         for t in toks:
             if t.canon == value and (not value.isdigit() or not number_context(
-                    text_patterns.digitize(text), t.start, t.end)):
+                    recognizers.digitize(text), t.start, t.end)):
                 return HeaderHit(v.category, t.start, t.end, 0.7, v.keyword)
         return None
     m = fuzzy.find_approx(value, text, edits=_id_edits(len(value)), _cmap=cmap)
     if m is None:
         return None
     if value.isdigit() and len(value) <= 6 and number_context(
-            text_patterns.digitize(text), m.start, m.end):
+            recognizers.digitize(text), m.start, m.end):
         return None
     return HeaderHit(v.category, m.start, m.end, 0.95 - 0.07 * m.edits, v.keyword)
 
@@ -470,7 +470,7 @@ def _match_date(v: HeaderValue, text: str, date_hits: list[Hit]) -> HeaderHit | 
         for cy, cm, cd in h.dates:
             if cm == mo and cd == d and (cy == y or (cy < 100 and cy == y % 100)):
                 return HeaderHit(v.category, h.start, h.end, 0.95, v.keyword)
-    digitized = text_patterns.digitize(text)
+    digitized = recognizers.digitize(text)
     for cl in _CLUSTER.finditer(digitized):
         chunk = cl.group(0).rstrip(" /.-")
         digits = re.sub(r"\D", "", chunk)
@@ -519,7 +519,7 @@ def _match_age(v: HeaderValue, text: str, toks: list[fuzzy.Token],
         if h.age == v.age:
             return HeaderHit(v.category, h.start, h.end, 0.9, v.keyword)
     padded = f"{v.age[0]:03d}"
-    digitized = text_patterns.digitize(text)
+    digitized = recognizers.digitize(text)
     for m in re.finditer(rf"(?<![\w.]){padded}\s?{v.age[1]}?(?![\w.])", digitized, re.I):
         if not number_context(digitized, m.start(), m.start()):
             return HeaderHit(v.category, m.start(), m.end(), 0.75, v.keyword)

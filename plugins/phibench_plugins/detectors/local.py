@@ -10,7 +10,7 @@ Per frame:
    together, while each match still maps back to the boxes it came from.
 2. With ``use_header``, the header's PHI values (:mod:`.header_phi`) are searched in each line,
    tolerant of OCR noise (:mod:`.fuzzy`).
-3. With ``use_patterns``, generic patterns that need no header (:mod:`.text_patterns`) find dates,
+3. With ``use_patterns``, generic patterns that need no header (:mod:`.recognizers`) find dates,
    labelled fields, long identifiers, names in ``LAST^FIRST`` / ``LAST, FIRST`` form, ages and
    contact details, with guards that keep technique text (kVp, W/L, counters, scale bars, times,
    laterality, views, vendor text) out.
@@ -33,7 +33,7 @@ from phibench import ocr
 from phibench.ocr import OcrEngine, TextBox, UsesOcrEngine
 from phibench.records import Detection, Entity
 from phibench.records.ground_truth import Box
-from phibench_plugins.detectors import header_phi, text_patterns
+from phibench_plugins.detectors import header_phi, recognizers
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class LocalDetector(UsesOcrEngine, Detector):
         if entity.category in p.not_decisive:
             return False
         if entity.category == "AGE":
-            ages = [h.age for h in text_patterns.find_ages(entity.text or "") if h.age]
+            ages = [h.age for h in recognizers.find_ages(entity.text or "") if h.age]
             if not ages:
                 return True  # an age we cannot read the value of: fail closed
             return any(unit == "Y" and value >= p.min_phi_age for value, unit in ages)
@@ -229,12 +229,13 @@ class LocalDetector(UsesOcrEngine, Detector):
                    values: list[header_phi.HeaderValue]) -> list[tuple[str, int, int, float]]:
         p: LocalParams = self.params
         out: list[tuple[str, int, int, float]] = []
+        normalised = recognizers.Line.of(line.text)  # once, for every recognizer below
         if values:
-            dates = text_patterns.find_dates(line.text)
-            ages = text_patterns.find_ages(line.text)
+            dates = recognizers.DATES.find(normalised)
+            ages = recognizers.AGES.find(normalised)
             for h in header_phi.match_line(values, line.text, dates, ages):
                 out.append((h.category, h.start, h.end, h.score))
         if p.use_patterns:
-            for h in text_patterns.find_hits(line.text):
+            for h in recognizers.find_hits(normalised):
                 out.append((h.category, h.start, h.end, h.score))
         return out
