@@ -16,7 +16,7 @@ BUILT_INS = {
     "dataset": {"synthetic", "folder"},
     "executor": {"inline"},
     "reporter": {"json", "markdown", "terminal"},
-    "ocr": {"easyocr", "tesseract", "rapidocr"},
+    "ocr": {"easyocr", "tesseract", "rapidocr", "ensemble"},
     "redactor": {"easyocr", "presidio"},
 }
 
