@@ -148,6 +148,52 @@ def test_local_detector_leaves_real_harmless_text_frames_unflagged(engine,
     assert not flagged, f"harmless-text frames flagged as PHI: {flagged}"
 
 
+REDACTED_SUBSET = (
+    # single-frame files, so every frame of the run is a labelled one: three vendors' banners
+    "dcm4che__dcm4che-test-data_src_main_resources_YBR_FULL-RLE.dcm",
+    "ljdata__ljdata_ds_JPEGExtended_JPEGExtended_3s_1f_u_08_08.dcm",
+    "grailgo__examples_I_000034.dcm",
+    "grailgo__examples_I_000039.dcm",
+    # no text at all: must come out pixel for pixel as they went in
+    "dcm4che__dcm4che-assembly_src_etc_testdata_dicom_MR01.dcm",
+    "dcm4che__dcm4che-test-data_src_main_resources_CT-JPEGLosslessSV1.dcm",
+)
+
+
+@needs_realdev
+@pytest.mark.slow
+def test_the_box_redactor_hides_every_phi_region_of_real_banners(tmp_path) -> None:
+    """A whole run (folder dataset, EasyOCR box redactor on every image, re-OCR check of the
+    written files): every labelled PHI region is covered and unreadable, text-free images are
+    left untouched, and the written files decode."""
+    from phibench.run import execute
+    from tests.helpers import compose_run
+
+    with open(REALDEV / "labels.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["path"] in REDACTED_SUBSET]
+    assert len(rows) == len(REDACTED_SUBSET)
+    labels = tmp_path / "labels.csv"
+    with open(labels, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["path", "has_phi", "frame", "regions"])
+        writer.writeheader()
+        writer.writerows({k: r[k] for k in ("path", "has_phi", "frame", "regions")} for r in rows)
+    cfg = compose_run("detector=local", "dataset=folder",
+                      f"dataset.root={REALDEV}", f"dataset.labels={labels}",
+                      "dataset.expand_frames=false", "executor=inline", "redactor=easyocr",
+                      "redactor.redact_even_if_undetected=true", "run.progress=false",
+                      "reporters=[json]")
+    sc = execute(cfg, tmp_path / "run")
+    red = sc["redaction"]
+    hidden = red["metrics"]["phi_regions_hidden"]
+    labelled = sum(g["is_phi"] for r in rows for g in json.loads(r["regions"]))  # 4 dates, 3 names
+    assert hidden["n"] == labelled and hidden["k"] == labelled, red["per_category_hidden"]
+    assert red["files_failed"] == 0
+    retained = red["metrics"]["negatives_retained"]
+    assert (retained["k"], retained["n"]) == (2, 2)
+    for path in (tmp_path / "run" / "redacted").rglob("*.dcm"):
+        render_frame(read_dataset(path), 0)  # every written file decodes
+
+
 # -- fast: small-text re-read geometry --------------------------------------------------------
 
 
