@@ -10,6 +10,7 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 .PHONY: install system-deps run test test-fast bench clean
 
 # Tesseract is a Debian package, not a wheel: installed here when missing and we may (root).
+# Chromium too (headless, for the report.html test); without it that test is skipped, so no failure.
 system-deps:
 	@command -v tesseract >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -17,6 +18,13 @@ system-deps:
 	    || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }; \
 	  else \
 	    echo "phibench needs Tesseract: sudo apt-get install -y tesseract-ocr tesseract-ocr-eng" >&2; exit 1; \
+	  fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq chromium >/dev/null \
+	    || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	  else \
+	    echo "the report.html test needs Chromium (headless): sudo apt-get install -y chromium" >&2; \
 	  fi; }
 
 $(STAMP): pyproject.toml requirements/weights.txt

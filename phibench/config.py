@@ -66,7 +66,7 @@ class RunConfig:
     dataset: Any = MISSING
     executor: Any = MISSING
     redactor: Any = None
-    reporters: list[str] = field(default_factory=lambda: ["json", "markdown", "terminal"])
+    reporters: list[str] = field(default_factory=lambda: ["json", "markdown", "html", "terminal"])
     run: RunSettings = field(default_factory=RunSettings)
 
 

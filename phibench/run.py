@@ -19,7 +19,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from phibench import files, versions
+from phibench import files, provenance, versions
 from phibench.context import RunContext
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.lock import RunLock
@@ -151,6 +151,8 @@ def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext)
     if "redactor" in p.specs:
         redactor = registry.build("redactor", p.specs["redactor"].name, p.specs["redactor"].params)
         meta["redactor"] = {"name": p.specs["redactor"].name, **redactor.describe()}
+    dataset = registry.build("dataset", p.specs["dataset"].name, p.specs["dataset"].params)
+    meta["provenance"] = provenance.at_start(p, registry, dataset.describe())
     files.write_text(run_dir / META_FILE, json.dumps(scrub(meta), indent=2, default=str))
 
 
@@ -184,6 +186,7 @@ def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = Fal
     scorecard["planned_samples"] = len(planned) if planned is not None else None
     scorecard["missing_samples"] = len(planned) - len(df) if planned is not None else None
     scorecard["run_dir"] = str(run_dir)
+    scorecard["provenance"] = provenance.complete(meta.get("provenance"), df)
     scorecard = scrub(scorecard)
     for name in meta["config"].get("reporters", []):
         reporter = registry.build("reporter", name)

@@ -15,7 +15,7 @@ BUILT_INS = {
     "detector": {"flag_all", "flag_none", "local", "presidio", "ocr_llm", "gpt4o", "claude"},
     "dataset": {"synthetic", "folder"},
     "executor": {"inline"},
-    "reporter": {"json", "markdown", "terminal"},
+    "reporter": {"json", "markdown", "html", "terminal"},
     "ocr": {"easyocr", "tesseract", "rapidocr", "ensemble"},
     "redactor": {"easyocr", "presidio"},
 }

@@ -16,7 +16,8 @@ from phibench.scoring.confusion import Confusion
 from phibench.scoring.per_category import per_category
 from phibench.scoring.redaction import redaction_quality
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
+"""1.2 added ``provenance`` (set by :func:`phibench.run.report`; see :mod:`phibench.provenance`)."""
 SIMULATED_SUFFIX = " (simulated)"
 """Marks an endpoint that declared itself a local test server: its scorecard measures the pipeline."""
 

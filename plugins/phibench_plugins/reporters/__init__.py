@@ -1,4 +1,5 @@
-"""Built-in reporters: ``json`` (scorecard.json), ``markdown`` (scorecard.md), ``terminal``."""
+"""Built-in reporters: ``json`` (scorecard.json), ``markdown`` (scorecard.md), ``html``
+(report.html), ``terminal``."""
 
 from phibench import hookimpl
 from phibench.registry import Register
@@ -6,10 +7,12 @@ from phibench.registry import Register
 
 @hookimpl
 def phibench_register_reporters(register: Register) -> None:
+    from phibench_plugins.reporters.html_reporter import HtmlReporter
     from phibench_plugins.reporters.json_reporter import JsonReporter
     from phibench_plugins.reporters.markdown_reporter import MarkdownReporter
     from phibench_plugins.reporters.terminal_reporter import TerminalReporter
 
     register.add("json", JsonReporter)
     register.add("markdown", MarkdownReporter)
+    register.add("html", HtmlReporter)
     register.add("terminal", TerminalReporter)

@@ -7,16 +7,36 @@ from typing import Any
 
 from phibench import files
 from phibench.reporter import Reporter
+from phibench_plugins.reporters import cases as cases_mod
 from phibench_plugins.reporters import tables
+
+MAX_CASES = 50
+"""Rows per list of misses / errors; the rest are counted (results.parquet has them all)."""
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
-def render(sc: dict[str, Any]) -> str:
+def _case_parts(found: dict[str, list[cases_mod.Case]]) -> list[str]:
+    parts: list[str] = []
+    for kind, heading in cases_mod.SECTIONS:
+        listed = found.get(kind) or []
+        if not listed:
+            continue
+        parts += [f"### {heading}: {len(listed)}", _table(tables.CASE_HEADER, tables.case_rows(listed[:MAX_CASES]))]
+        if len(listed) > MAX_CASES:
+            parts.append(f"... and {len(listed) - MAX_CASES} more (all are in results.parquet).")
+    return ["## Misses and errors", *parts] if parts else []
+
+
+def render(sc: dict[str, Any], found: dict[str, list[cases_mod.Case]] | None = None) -> str:
     parts = [
         f"# {tables.title(sc)}",
         "Rates are over answered, labeled samples, with 95% Wilson intervals; errors are counted "
@@ -43,9 +63,13 @@ def render(sc: dict[str, Any]) -> str:
             _table(("", ""), tables.redaction_run_rows(sc)),
         ]
     parts += ["## Run", _table(("", ""), tables.run_rows(sc))]
+    parts += _case_parts(found or {})
+    if sc.get("provenance"):
+        parts += ["## Provenance", _table(("", ""), tables.provenance_rows(sc))]
     return "\n\n".join(parts) + "\n"
 
 
 class MarkdownReporter(Reporter):
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
-        files.write_text(run_dir / "scorecard.md", render(scorecard))
+        found = cases_mod.select(cases_mod.load_rows(run_dir)) if (run_dir / "results.parquet").exists() else {}
+        files.write_text(run_dir / "scorecard.md", render(scorecard, found))

@@ -103,3 +103,38 @@ def redaction_run_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
     if red.get("errors_by_stage"):
         rows.append(("redaction errors by stage", ", ".join(f"{k}: {v}" for k, v in red["errors_by_stage"].items())))
     return rows
+
+
+def provenance_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Provenance (scorecard 1.2): dataset fingerprint, times, hardware, plugin versions."""
+    prov = sc.get("provenance")
+    if not prov:
+        return []
+    ds = prov.get("dataset") or {}
+    params = ", ".join(f"{k}={v}" for k, v in sorted((ds.get("params") or {}).items()))
+    hw = prov.get("hardware") or {}
+    rows = [
+        ("dataset fingerprint (sha256)", str(prov.get("dataset_fingerprint") or "n/a")),
+        ("fingerprint basis", str(prov.get("dataset_fingerprint_basis") or "n/a")),
+        ("dataset", f"{ds.get('name', sc.get('dataset'))} ({params})" if params else str(ds.get("name", sc.get("dataset")))),
+        ("plan fingerprint", str(sc.get("fingerprint") or "n/a")),
+        ("started / finished (UTC)", f"{prov.get('started_at') or 'n/a'} / {prov.get('finished_at') or 'n/a'}"),
+    ]
+    if hw:
+        rows.append(("hardware (driver)", f"{hw.get('cpu_model')}, {hw.get('cores')} cores, "
+                     f"{hw.get('memory_gib')} GiB, {hw.get('machine')}, {hw.get('os')}, Python {hw.get('python')}"))
+    for kind, entry in (prov.get("plugins") or {}).items():
+        for e in entry if isinstance(entry, list) else [entry]:
+            rows.append((f"plugin {kind}", f"{e.get('name')} ({e.get('distribution')} {e.get('version')})".strip()))
+    rev = (sc.get("versions") or {}).get("git_revision")
+    if rev:
+        rows.append(("code revision", str(rev)))
+    return rows
+
+
+CASE_HEADER = ("file", "frame", "category", "stage", "message")
+
+
+def case_rows(cases: list[Any]) -> list[tuple[str, str, str, str, str]]:
+    """Misses and errors as table rows (:class:`~phibench_plugins.reporters.cases.Case`)."""
+    return [(c.file, str(c.frame), c.categories or "-", c.stage or "-", c.message or "-") for c in cases]

@@ -1,0 +1,142 @@
+"""The cases that matter, read from ``results.parquet``: misses, false alarms, errors, residual PHI.
+
+Shared by the Markdown and HTML reporters. A :class:`Case` carries what is safe to show anywhere
+(file, frame, categories, stage, the already-scrubbed error message) and, separately, the boxes
+to draw; the PHI in a row (region text, entity text) is never copied into a case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from phibench.plan import planned_ids
+from phibench.results import ResultStore
+
+Box = tuple[int, int, int, int]
+
+SECTIONS = (
+    ("fn", "False negatives (PHI missed)"),
+    ("fp", "False positives (flagged, no PHI)"),
+    ("error", "Errors"),
+    ("residual", "Redacted frames with residual PHI"),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sample worth a look, PHI-free apart from the pixels its paths point to."""
+
+    kind: str
+    """``fn``, ``fp``, ``error`` (a detection error or a failed redaction) or ``residual``."""
+    sample_id: str
+    file: str
+    """The file's path relative to the files' common folder (file names are not PHI)."""
+    path: str
+    """The file's full path, to read its pixels; never written into a report."""
+    frame: int
+    categories: str
+    """Categories of the ground-truth PHI regions (``fp``: of the harmless ones)."""
+    stage: str = ""
+    message: str = ""
+    redacted_path: str | None = None
+    truth_boxes: list[Box] = field(default_factory=list)
+    """Ground-truth PHI boxes (residual cases: the still-readable ones first)."""
+    found_boxes: list[Box] = field(default_factory=list)
+    """Boxes of the entities the detector found."""
+
+
+def load_rows(run_dir: Path) -> pd.DataFrame:
+    """The run's rows, restricted to its planned samples (as the scorecard counts them)."""
+    df = ResultStore(run_dir).read()
+    planned = planned_ids(run_dir)
+    if planned is not None:
+        df = df[df["sample_id"].isin(planned)].reset_index(drop=True)
+    return df
+
+
+def _json_list(text: object) -> list:
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _box(raw: object) -> Box | None:
+    if isinstance(raw, (list, tuple)) and len(raw) == 4:
+        try:
+            return tuple(int(v) for v in raw)  # type: ignore[return-value]
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _root(paths: pd.Series) -> str:
+    unique = sorted({str(p) for p in paths.dropna()})
+    try:
+        return os.path.commonpath([os.path.dirname(p) for p in unique]) if unique else ""
+    except ValueError:
+        return ""
+
+
+def _case(kind: str, row: pd.Series, root: str) -> Case:
+    regions = [r for r in _json_list(row["truth_regions"]) if isinstance(r, dict)]
+    want_phi = kind != "fp"
+    cats = sorted({str(r.get("category") or "?") for r in regions if bool(r.get("is_phi")) == want_phi})
+    truth = [b for r in regions if r.get("is_phi") and (b := _box(r.get("box")))]
+    if kind == "residual":
+        left = {int(i) for i in _json_list(row["residual_regions"]) if isinstance(i, int)}
+        truth = [b for i, r in enumerate(regions) if i in left and (b := _box(r.get("box")))]
+    found = [b for e in _json_list(row["entities"]) if isinstance(e, dict) and (b := _box(e.get("box")))]
+    path = str(row["path"])
+    is_error = kind == "error"
+    return Case(
+        kind=kind,
+        sample_id=str(row["sample_id"]),
+        file=os.path.relpath(path, root) if root else path,
+        path=path,
+        frame=int(row["frame"]) if pd.notna(row["frame"]) else 0,
+        categories=", ".join(cats),
+        stage=_stage(row) if is_error else ("redaction" if kind == "residual" else ""),
+        message=_message(row) if is_error else "",
+        redacted_path=row["redacted_path"] if isinstance(row["redacted_path"], str) else None,
+        truth_boxes=truth,
+        found_boxes=found,
+    )
+
+
+def _stage(row: pd.Series) -> str:
+    if isinstance(row["error"], str):
+        return str(row["error_stage"] or "unknown")
+    return f"redaction: {row['redact_error_stage'] or 'unknown'}"
+
+
+def _message(row: pd.Series) -> str:
+    """The error (messages are PHI-free by contract: :class:`~phibench.records.SampleError`)."""
+    if isinstance(row["error"], str):
+        return row["error"]
+    return str(row["redact_error"] or row["redaction_reason"] or "redaction failed")
+
+
+def select(df: pd.DataFrame) -> dict[str, list[Case]]:
+    """Every case of the run by kind, in sample-id order."""
+    root = _root(df["path"])
+    ok = df["error"].isna()
+    labeled = df["has_phi_true"].notna()
+    pred = df["has_phi_pred"].eq(True)
+    truth = df["has_phi_true"].eq(True)
+    residual = df["residual_regions"].map(lambda t: bool(_json_list(t)))
+    masks = {
+        "fn": ok & labeled & truth & ~pred,
+        "fp": ok & labeled & ~truth & pred,
+        "error": ~ok | (df["redaction"].fillna("") == "failed"),
+        "residual": residual,
+    }
+    return {kind: [_case(kind, row, root) for _, row in df[m].iterrows()] for kind, m in masks.items()}
