@@ -1,4 +1,5 @@
-"""The ``phibench`` command: ``run`` (Hydra), ``plugins``, ``datasets make``, ``score``."""
+"""The ``phibench`` command: ``run`` (Hydra), ``plugins``, ``datasets make``, ``score``, ``table``,
+``compare``, ``gate``, ``estimate``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ phibench run --force-new [OVERRIDES]   discard an earlier run of another plan in
 phibench score RUN_DIR [--json]        recompute a run's scorecard from its results.parquet
 phibench table DIR [DIR ...] [--out D] the announcement's comparison table from runs or a sweep
     e.g. phibench run -m +experiment=pixels_table   (writes the table itself when it ends)
+phibench compare RUN RUN [RUN ...] [--format terminal|md|csv|latex|json] [--metrics M,M]
+         [--correction holm] [--alpha 0.05] [--require-same-samples] [--out FILE]
+                                       runs side by side, paired differences and tests
+phibench gate RUN [--baseline RUN|scorecard.json] [--min M=V] [--max M=V] [--max-drop M=V]
+         [--thresholds FILE] [--alpha A] [--strict] [--junit FILE] [--summary FILE]
+                                       exit 1 when the run fails a threshold (CI), 2 on misuse
 phibench estimate [--json] [HYDRA OVERRIDES ...]   dry-run cost of a run, from image sizes
     e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
 """
@@ -75,6 +82,61 @@ def _table(args: argparse.Namespace) -> int:
     md = write(dirs, Path(args.out) if args.out else dirs[0])
     print(md.read_text())
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from phibench.compare import compare, load_all
+    from phibench.compare.formats import render, terminal
+
+    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip()) if args.metrics else None
+    c = compare(
+        load_all(args.runs), **({"metrics": metrics} if metrics else {}), correction=args.correction,
+        alpha=args.alpha, require_same=args.require_same_samples, resamples=args.resamples, seed=args.seed,
+    )
+    for note in c.warnings:
+        print(f"phibench: warning: {note}", file=sys.stderr)
+    if args.format == "terminal":
+        terminal(c)
+        text = render(c, "md")
+    else:
+        text = render(c, args.format)
+        print(text, end="")
+    if args.out:
+        from phibench import files
+
+        files.write_text(Path(args.out), text)
+    return 0
+
+
+def _assignment(text: str) -> tuple[str, float]:
+    from phibench.gate import parse_assignment
+
+    try:
+        return parse_assignment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _gate(args: argparse.Namespace) -> int:
+    import os
+
+    from phibench.gate import gate, settings
+
+    s = settings(
+        file=Path(args.thresholds) if args.thresholds else None,
+        flags={"min": args.min, "max": args.max, "max_drop": args.max_drop},
+        alpha=args.alpha, strict=args.strict, correction=args.correction,
+    )
+    summary = args.summary or os.environ.get("GITHUB_STEP_SUMMARY") or None
+    result = gate(args.run, args.baseline, s, junit_path=Path(args.junit) if args.junit else None,
+                  summary_path=Path(summary) if summary else None)
+    for note in result.notes:
+        print(f"phibench gate: {note}")
+    for check in result.checks:
+        print(check.line())
+    failed = sum(not c.passed for c in result.checks)
+    print(f"phibench gate: {'passed' if not failed else f'FAILED ({failed} of {len(result.checks)} checks)'}")
+    return result.status
 
 
 ESTIMATE_USAGE = """\
@@ -160,6 +222,33 @@ def main(argv: list[str] | None = None) -> int:
     table.add_argument("dirs", nargs="+", help="run folders, or a sweep folder holding them")
     table.add_argument("--out", help="where to write pixels_table.md/.json (default: the first DIR)")
     table.set_defaults(func=_table)
+    cmp = sub.add_parser("compare", help="compare runs: side-by-side table, paired differences and tests")
+    cmp.add_argument("runs", nargs="+", help="run folders (or sweep folders holding them, or scorecard.json files)")
+    cmp.add_argument("--format", choices=("terminal", "md", "csv", "latex", "json"), default="terminal")
+    cmp.add_argument("--metrics", help="comma-separated metrics to test (default: recall,precision,"
+                     "specificity,npv,accuracy,error_rate)")
+    cmp.add_argument("--correction", default="holm", help="multiple-comparison correction over the pairs "
+                     "(holm, bonferroni, fdr_bh, ..., none; default holm)")
+    cmp.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    cmp.add_argument("--require-same-samples", action="store_true", help="refuse runs whose samples differ")
+    cmp.add_argument("--resamples", type=int, default=2000, help="paired bootstrap resamples (default 2000)")
+    cmp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    cmp.add_argument("--out", help="also write the output to FILE (Markdown for --format terminal)")
+    cmp.set_defaults(func=_compare)
+    gate = sub.add_parser("gate", help="fail (exit 1) when a run misses its thresholds or drops from a baseline")
+    gate.add_argument("run", help="the run folder to check (or its scorecard.json)")
+    gate.add_argument("--baseline", help="a run folder or a committed scorecard.json")
+    for flag, what in (("--min", "the run's METRIC must be at least VALUE"),
+                       ("--max", "the run's METRIC must be at most VALUE"),
+                       ("--max-drop", "METRIC may fall at most VALUE below the baseline")):
+        gate.add_argument(flag, action="append", type=_assignment, default=[], metavar="METRIC=VALUE", help=what)
+    gate.add_argument("--thresholds", help="YAML or JSON file with min, max, max_drop (flags win)")
+    gate.add_argument("--alpha", type=float, help="significance level of drop tests (default 0.05)")
+    gate.add_argument("--strict", action="store_true", help="fail any drop beyond --max-drop, significant or not")
+    gate.add_argument("--correction", help="correction over the drop tests (default holm; none)")
+    gate.add_argument("--junit", help="write JUnit XML to FILE")
+    gate.add_argument("--summary", help="append a Markdown summary to FILE (default: $GITHUB_STEP_SUMMARY)")
+    gate.set_defaults(func=_gate)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

@@ -5,7 +5,8 @@ when the sweep ends, Hydra calls :class:`PixelsTableCallback`, which reads every
 ``scorecard.json`` and writes ``pixels_table.md`` / ``pixels_table.json`` in the sweep folder, in
 the announcement's layout: solution, cost per 100k images, recall, precision, specificity, NPV --
 here each with its 95% Wilson interval, and with the endpoint that answered. ``phibench table
-DIR ...`` rebuilds it from any run folders.
+DIR ...`` rebuilds it from any run folders. It is one view of the table ``phibench compare``
+shows (the same rows, :mod:`phibench.compare.table`), without the paired tests.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from phibench import files
+from phibench.compare.runs import SCORECARD, discover, labels, solution
+from phibench.compare.table import run_row
+from phibench.exceptions import ConfigError
 from phibench.scoring.formatting import money, pct
+
+__all__ = ["PixelsTableCallback", "markdown", "rows", "scorecards", "solution", "write"]
 
 log = logging.getLogger(__name__)
 
@@ -35,49 +41,21 @@ PUBLISHED = (
 
 
 def scorecards(dirs: list[Path]) -> list[dict[str, Any]]:
-    """Every ``scorecard.json`` in ``dirs`` or their sub-folders, in sweep order."""
+    """Every ``scorecard.json`` in ``dirs`` or their sub-folders, in sweep order (none: empty)."""
     found: list[Path] = []
     for d in dirs:
-        if (d / "scorecard.json").is_file():
-            found.append(d / "scorecard.json")
-        else:
-            found.extend(sorted(d.glob("*/scorecard.json"), key=_job_order))
-    return [json.loads(p.read_text()) | {"run_dir": str(p.parent)} for p in found]
-
-
-def _job_order(path: Path) -> tuple[int, str]:
-    head = path.parent.name.split("_", 1)[0]
-    return (int(head) if head.isdigit() else 1 << 30, path.parent.name)
-
-
-def solution(sc: dict[str, Any]) -> str:
-    """How a run is named in the table: detector, its model or OCR, and its endpoint."""
-    d = sc.get("detector", {})
-    name = str(d.get("name", "?"))
-    extra = d.get("model") or d.get("ocr")
-    label = f"{name} ({extra})" if extra else name
-    if sc.get("simulated"):
-        label += " [SIMULATED endpoint]"
-    return label
+        try:
+            found.extend(discover([d]))
+        except ConfigError:  # a sweep whose every job failed still gets its (empty) table
+            log.warning("no runs in %s", d)
+    cards = [(p, p if p.is_file() else p / SCORECARD) for p in found]
+    return [json.loads(f.read_text()) | {"run_dir": str(p)} for p, f in cards if f.is_file()]
 
 
 def rows(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for sc in cards:
-        cost = sc.get("cost_per_100k_usd")
-        out.append(
-            {
-                "solution": solution(sc),
-                "cost_per_100k_usd": cost,
-                **{k: sc.get("metrics", {}).get(k) for k in COLUMNS},
-                "samples": sc.get("samples"),
-                "errors": sc.get("confusion", {}).get("errors"),
-                "endpoints": sc.get("endpoints", []),
-                "dataset": sc.get("dataset"),
-                "run_dir": sc.get("run_dir"),
-            }
-        )
-    return out
+    """The runs' rows of the comparison table (:func:`phibench.compare.table.run_row`), with
+    this view's four rates; runs of one detector are told apart by the parameters that differ."""
+    return [run_row(sc, label, COLUMNS) for sc, label in zip(cards, labels(cards))]
 
 
 def markdown(table: list[dict[str, Any]]) -> str:

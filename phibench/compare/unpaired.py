@@ -1,0 +1,34 @@
+"""Two runs without shared per-sample results (a committed ``scorecard.json`` as baseline):
+each rate's difference tested as two independent proportions from the scorecards' ``k / n``
+(score test; Newcombe's hybrid score interval). Weaker than a paired test on the same samples,
+and said so wherever it is used."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+from phibench.compare.metrics import LOWER_IS_BETTER
+from phibench.compare.paired import Difference
+
+TEST = "two proportions (unpaired)"
+
+
+def difference(metric: str, a: dict[str, Any], b: dict[str, Any], *, alpha: float = 0.05) -> Difference:
+    """``b - a`` of ``metric`` from two scorecards' rate dicts (``value, k, n``)."""
+    ra, rb = (a.get("metrics", {}).get(metric) or {}), (b.get("metrics", {}).get(metric) or {})
+    ka, na, kb, nb = (float(r.get(x) or 0) for r in (ra, rb) for x in ("k", "n"))
+    va, vb = ra.get("value"), rb.get("value")
+    hib = metric not in LOWER_IS_BETTER
+    if va is None or vb is None or na <= 0 or nb <= 0:
+        return Difference(metric, va, vb, None, None, None, na, nb, "none", None, higher_is_better=hib)
+    with warnings.catch_warnings():  # statsmodels divides by zero on rates of 0 or 1
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = confint_proportions_2indep(kb, nb, ka, na, method="newcomb", alpha=alpha)
+        p = 1.0 if kb / nb == ka / na else float(test_proportions_2indep(kb, nb, ka, na, method="score").pvalue)
+    if p != p:  # nan: both rates at the same bound
+        p = 1.0
+    return Difference(metric, float(va), float(vb), float(vb - va), float(lo), float(hi), na, nb,
+                      TEST, p, higher_is_better=hib)
