@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from phibench.scoring.confusion import Confusion
+from phibench.scoring.curves import threshold_free
 from phibench.scoring.per_category import per_category
 from phibench.scoring.redaction import redaction_quality
 
 SCHEMA_VERSION = "1.2"
-"""1.2 added ``provenance`` (set by :func:`phibench.run.report`; see :mod:`phibench.provenance`)."""
+"""1.2 added ``provenance`` (set by :func:`phibench.run.report`; see :mod:`phibench.provenance`)
+and ``threshold_free`` (:mod:`phibench.scoring.curves`)."""
 SIMULATED_SUFFIX = " (simulated)"
 """Marks an endpoint that declared itself a local test server: its scorecard measures the pipeline."""
 
@@ -79,6 +81,7 @@ def build_scorecard(
         },
         "metrics": {name: rate.as_dict() for name, rate in confusion.rates().items()},
         "per_category": per_category(df),
+        "threshold_free": threshold_free(df),
         "errors_by_stage": {str(k): int(v) for k, v in stages.items()},
         "throughput_images_per_s": throughput,
         "wall_time_s": wall_s,

@@ -190,6 +190,8 @@ def test_the_box_redactor_hides_every_phi_region_of_real_banners(tmp_path) -> No
     assert red["files_failed"] == 0
     retained = red["metrics"]["negatives_retained"]
     assert (retained["k"], retained["n"]) == (2, 2)
+    # every image right, and its confidence ranks every PHI image above every PHI-free one
+    assert sc["threshold_free"]["n"] == len(rows) and sc["threshold_free"]["auroc"]["value"] == 1.0
     for path in (tmp_path / "run" / "redacted").rglob("*.dcm"):
         render_frame(read_dataset(path), 0)  # every written file decodes
 

@@ -116,3 +116,25 @@ def latency_histogram(latency_s: Any) -> str | None:
     ax.set_ylabel("images")
     ax.legend(fontsize=8)
     return _uri(fig)
+
+
+def curves(sc: dict[str, Any]) -> str | None:
+    """ROC and precision-recall curves, where the detector reports a confidence."""
+    tf = sc.get("threshold_free")
+    if not tf:
+        return None
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(8, 3.4))
+    auroc = tf["auroc"]
+    ci = (f" [{auroc['ci_low']:.3f}, {auroc['ci_high']:.3f}]" if auroc.get("ci_low") is not None else "")
+    roc.plot(tf["roc"]["fpr"], tf["roc"]["tpr"], drawstyle="steps-post")
+    roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+    roc.set_xlabel("1 - specificity")
+    roc.set_ylabel("recall")
+    roc.set_title(f"ROC: AUROC {auroc['value']:.3f}{ci}", fontsize=9)
+    pr.plot(tf["pr"]["recall"], tf["pr"]["precision"], drawstyle="steps-post")
+    pr.set_xlabel("recall")
+    pr.set_ylabel("precision")
+    pr.set_ylim(-0.02, 1.05)
+    pr.set_title(f"precision-recall: AP {tf['average_precision']:.3f} "
+                 f"(n={tf['n']}, {tf['distinct_scores']} distinct scores)", fontsize=9)
+    return _uri(fig)

@@ -85,6 +85,7 @@ class HtmlReporter(Reporter):
             "cost": html_plots.cost_vs_recall([_point(sc, f"{sc['detector'].get('name')} (this run)"), *siblings]),
             "latency": html_plots.latency_histogram(df["latency_s"].tolist()),
             "redaction": html_plots.redaction(sc),
+            "curves": html_plots.curves(sc),
         }
         sections = []
         for kind, heading in cases_mod.SECTIONS:

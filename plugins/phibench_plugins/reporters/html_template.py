@@ -36,6 +36,7 @@ negatives. Made from results.parquet of {{ sc.run_dir }}.</p>
 {% if plots.rates %}<img class="plot" data-kind="plot" alt="rates with intervals" src="{{ plots.rates }}">{% endif %}
 <table><tr><th>metric</th><th>value [95% CI]</th><th>k/n</th></tr>
 {% for row in metric_rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% if plots.curves %}<img class="plot" data-kind="plot" alt="ROC and precision-recall curves" src="{{ plots.curves }}">{% endif %}
 
 {% if category_rows %}<h2 id="categories">Recall per PHI category</h2>
 {% if plots.categories %}<img class="plot" data-kind="plot" alt="recall per category" src="{{ plots.categories }}">{% endif %}

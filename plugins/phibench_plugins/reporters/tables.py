@@ -37,7 +37,16 @@ def confusion_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def metric_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(m, pct(sc["metrics"][m]), count(sc["metrics"][m])) for m in METRIC_ORDER if m in sc["metrics"]]
+    rows = [(m, pct(sc["metrics"][m]), count(sc["metrics"][m])) for m in METRIC_ORDER if m in sc["metrics"]]
+    tf = sc.get("threshold_free")
+    if tf:
+        auroc = tf["auroc"]
+        value = f"{auroc['value']:.3f}" + (f" [{auroc['ci_low']:.3f}, {auroc['ci_high']:.3f}]"
+                                           if auroc.get("ci_low") is not None else "")
+        rows.append(("auroc (DeLong CI)", value,
+                     f"n={tf['n']}, {tf['distinct_scores']} distinct scores"))
+        rows.append(("average precision", f"{tf['average_precision']:.3f}", f"n={tf['n']}"))
+    return rows
 
 
 def category_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
