@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from phibench.registry import default_registry
 from phibench.run import execute
-from tests.helpers import compose_run
+from tests.helpers import compose_run, extra_plugins
 
 EXTRA_PLUGINS = "tests.compare.plugin"
 N = 16
@@ -21,16 +20,9 @@ QUIET = ["executor=inline", "run.progress=false", "reporters=[json]"]
 
 @pytest.fixture(scope="package", autouse=True)
 def test_plugins():
-    saved = os.environ.get("PHIBENCH_EXTRA_PLUGINS")
-    os.environ["PHIBENCH_EXTRA_PLUGINS"] = EXTRA_PLUGINS
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    default_registry.cache_clear()
-    yield
-    if saved is None:
-        os.environ.pop("PHIBENCH_EXTRA_PLUGINS", None)
-    else:
-        os.environ["PHIBENCH_EXTRA_PLUGINS"] = saved
-    default_registry.cache_clear()
+    with extra_plugins(EXTRA_PLUGINS):
+        yield
 
 
 @pytest.fixture(scope="package")

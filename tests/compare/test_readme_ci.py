@@ -1,7 +1,8 @@
 """The README's CI jobs, run: the GitHub Actions and GitLab CI snippets under "Comparing runs and
 gating CI" run the same ``phibench`` commands, and those commands pass against the committed
-baseline. The quick test runs them with ``DETECTOR=flag_all`` (seconds); the ``slow`` one runs the
-snippet's own ``local`` detector (minutes of OCR)."""
+baseline. The test runs them with ``DETECTOR=flag_all`` (seconds): the snippet's own ``local``
+detector costs 3-5 minutes of OCR, too much for the suite's budget (its baseline was made by the
+same commands, and the README says how to remake it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,8 +64,3 @@ def run_snippet(tmp_path: Path, **override: str) -> None:
 
 def test_the_ci_commands_pass_with_a_quick_detector(tmp_path):
     run_snippet(tmp_path, DETECTOR="flag_all")
-
-
-@pytest.mark.slow
-def test_the_ci_job_passes_as_written(tmp_path):
-    run_snippet(tmp_path)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from phibench.registry import default_registry
+from tests.helpers import extra_plugins
 
 EXTRA_PLUGINS = "tests.redaction.plugin"
 
 
 @pytest.fixture(scope="package", autouse=True)
 def test_plugins():
-    saved = os.environ.get("PHIBENCH_EXTRA_PLUGINS")
-    os.environ["PHIBENCH_EXTRA_PLUGINS"] = EXTRA_PLUGINS
-    default_registry.cache_clear()
-    yield
-    if saved is None:
-        os.environ.pop("PHIBENCH_EXTRA_PLUGINS", None)
-    else:
-        os.environ["PHIBENCH_EXTRA_PLUGINS"] = saved
-    default_registry.cache_clear()
+    with extra_plugins(EXTRA_PLUGINS):
+        yield
 
 
 @pytest.fixture(scope="package")

@@ -128,6 +128,7 @@ def test_replay_reproduces_the_scorecard_exactly_offline(monkeypatch, tmp_path, 
     a, b = ({k: v for k, v in sc.items() if k not in TIMING | PLAN} for sc in (first, again))
     for sc in (a, b):
         sc["config"]["detector"].pop("cache"), sc["config"]["detector"].pop("cache_root")
+        sc["provenance"].pop("started_at"), sc["provenance"].pop("finished_at")  # when, not what
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
     assert a["confusion"]["errors"] == 2 and a["simulated"] is True
     cols = ["sample_id", "has_phi_pred", "error", "error_type", "entities", "endpoint", "input_tokens",
