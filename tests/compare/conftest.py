@@ -76,3 +76,9 @@ class Runs:
 @pytest.fixture(scope="package")
 def runs(runs_dir, data_dir) -> Runs:
     return Runs(runs_dir, data_dir)
+
+
+@pytest.fixture(scope="package")
+def oracle(runs) -> Path:
+    """The header oracle on the leaky synthetic set: right on every frame."""
+    return runs.synthetic("oracle", "detector=header_oracle")

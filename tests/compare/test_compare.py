@@ -29,11 +29,6 @@ def as_json(capsys, *args) -> dict:
 
 
 @pytest.fixture(scope="module")
-def oracle(runs):
-    return runs.synthetic("oracle", "detector=header_oracle")
-
-
-@pytest.fixture(scope="module")
 def halved(runs):
     """Misses about half of the frames: much worse, and only in a parameter."""
     return runs.synthetic("miss50", "detector=header_oracle", "detector.miss=0.5")

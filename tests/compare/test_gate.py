@@ -25,11 +25,6 @@ def line(lines: list[str], name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def oracle(runs):
-    return runs.synthetic("oracle", "detector=header_oracle")
-
-
-@pytest.fixture(scope="module")
 def regressed(runs):
     """Answers "no PHI" everywhere: every PHI frame the baseline found is missed."""
     return runs.synthetic("miss100", "detector=header_oracle", "detector.miss=1.0")
