@@ -3,6 +3,8 @@ differences with tests corrected for multiple comparisons.
 
 The correction (Holm by default) runs over the pairs, one family per metric: with k runs, each
 metric's k(k-1)/2 pairwise tests are adjusted together, and so is the pairs' ``mcnemar_p``.
+Pairs of detectors that both report a confidence also get an ``auroc`` difference (DeLong,
+:mod:`phibench.compare.auroc`), a family of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from statsmodels.stats.multitest import multipletests
 
-from phibench.compare import unpaired
+from phibench.compare import auroc, unpaired
 from phibench.compare.metrics import DEFAULT_METRICS, Outcomes, check_names
 from phibench.compare.paired import RESAMPLES, SEED, Difference, differences, mcnemar_p
 from phibench.compare.runs import Run
@@ -89,8 +91,12 @@ def pair(a: Run, b: Run, metrics: tuple[str, ...], sharing: Sharing | None, *, a
         ids = sorted(sharing.ids)
         oa, ob = Outcomes.of(a.results, ids), Outcomes.of(b.results, ids)  # type: ignore[arg-type]
         diffs, table = differences(oa, ob, metrics, alpha=alpha, resamples=resamples, seed=seed)
+        if (d := auroc.paired(a.results, b.results, ids, alpha=alpha)) is not None:  # type: ignore[arg-type]
+            diffs[auroc.METRIC] = d
         return Pair(a.label, b.label, True, len(ids), mcnemar_p(table), table, diffs)
     diffs = {m: unpaired.difference(m, a.scorecard, b.scorecard, alpha=alpha) for m in metrics}
+    if (d := auroc.unpaired(a.scorecard, b.scorecard, alpha=alpha)) is not None:
+        diffs[auroc.METRIC] = d
     return Pair(a.label, b.label, False, None, None, None, diffs)
 
 
@@ -113,7 +119,9 @@ def compare(
         notes.append(f"no results.parquet for {', '.join(lone)}: pairs with it are tested as independent proportions")
     pairs = [pair(a, b, metrics, sharing, alpha=alpha, resamples=resamples, seed=seed)
              for a, b in combinations(runs, 2)]
-    adjusted = {m: adjust([p.differences[m].p for p in pairs], correction) for m in metrics}
+    tested = (*metrics, auroc.METRIC)
+    adjusted = {m: adjust([p.differences[m].p if m in p.differences else None for p in pairs], correction)
+                for m in tested}
     mc = adjust([p.mcnemar_p for p in pairs], correction)
     pairs = [
         replace(p, mcnemar_p_adjusted=mc[i],

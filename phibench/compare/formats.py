@@ -34,14 +34,25 @@ def _title(metric: str) -> str:
     return {"npv": "NPV", "f1": "F1"}.get(metric, metric.replace("_", " ").capitalize())
 
 
+def _auroc(a: dict | None) -> str:
+    if not a:
+        return "n/a"
+    if a.get("ci_low") is None:
+        return f"{a['value']:.3f}"
+    return f"{a['value']:.3f} [{a['ci_low']:.3f}, {a['ci_high']:.3f}]"
+
+
 def runs_frame(c: Comparison) -> pd.DataFrame:
-    """The runs side by side, as text."""
+    """The runs side by side, as text; an AUROC column when any run reports a confidence."""
     rows = []
-    for r in run_rows(c.runs, c.metrics):
+    table = run_rows(c.runs, c.metrics)
+    with_auroc = any(r["auroc"] for r in table)
+    for r in table:
         rows.append({
             "Solution": r["solution"],
             "Samples (errors)": f"{r['samples']} ({r['errors']})",
             **{_title(m): pct(r[m]) for m in c.metrics},
+            **({"AUROC": _auroc(r["auroc"])} if with_auroc else {}),
             "Cost per 100k images": money(r["cost_per_100k_usd"]),
             "Throughput (images/s)": _num(r["throughput_images_per_s"], ".2f"),
         })
@@ -75,6 +86,9 @@ def notes(c: Comparison) -> list[str]:
         f"bootstrap ({c.resamples} resamples, seed {c.seed}) otherwise; p-values corrected by "
         f"{c.correction} over the pairs, per metric; significant at alpha={c.alpha:g}."
     )
+    if any("auroc" in p.differences for p in c.pairs):
+        out.append("AUROC (detectors that report a confidence): DeLong's test, paired on the shared "
+                   "samples both answered; the score is each run's P(PHI).")
     return out
 
 
@@ -101,6 +115,8 @@ def csv(c: Comparison) -> str:
         for m in c.metrics:
             rate = r[m] or {}
             row |= {m: rate.get("value"), f"{m}_ci_low": rate.get("ci_low"), f"{m}_ci_high": rate.get("ci_high")}
+        au = r["auroc"] or {}
+        row |= {"auroc": au.get("value"), "auroc_ci_low": au.get("ci_low"), "auroc_ci_high": au.get("ci_high")}
         row |= {k: r[k] for k in ("cost_per_100k_usd", "throughput_images_per_s", "dataset", "run_dir")}
         runs.append(row)
     pairs = [

@@ -22,7 +22,7 @@ from phibench.plan import planned_ids, read_plan
 from phibench.results import ResultStore
 
 SCORECARD = "scorecard.json"
-RESULT_COLUMNS = ("sample_id", "has_phi_true", "has_phi_pred", "error")
+RESULT_COLUMNS = ("sample_id", "has_phi_true", "has_phi_pred", "error", "confidence")
 ANSWER_GROUPS = ("detector", "redactor", "dataset")
 """Config groups whose parameters can change an answer, searched for the differences that
 tell two runs of one detector apart (``run.limits`` and the core-hour price are added)."""
@@ -77,7 +77,7 @@ def load(path: str | Path) -> Run:
         planned = planned_ids(path)
         if planned is not None:
             df = df[df["sample_id"].isin(planned)]
-        results = df[list(RESULT_COLUMNS)].reset_index(drop=True)
+        results = df[[c for c in RESULT_COLUMNS if c in df]].reset_index(drop=True)
     return Run(path, scorecard, results, read_plan(path))
 
 

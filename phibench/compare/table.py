@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from phibench.compare import auroc
 from phibench.compare.runs import Run
 
 
 def run_row(sc: dict[str, Any], label: str, metrics: tuple[str, ...], run_dir: str | None = None) -> dict[str, Any]:
-    """A scorecard's figures for the table: each rate (with its interval), cost, throughput."""
+    """A scorecard's figures for the table: each rate (with its interval), cost, throughput, and
+    the AUROC (with its DeLong interval) of a detector that reports a confidence."""
     return {
         "solution": label,
         "cost_per_100k_usd": sc.get("cost_per_100k_usd"),
         **{m: sc.get("metrics", {}).get(m) for m in metrics},
         "throughput_images_per_s": sc.get("throughput_images_per_s"),
+        "auroc": auroc.reported(sc),
         "samples": sc.get("samples"),
         "errors": sc.get("confusion", {}).get("errors"),
         "endpoints": sc.get("endpoints", []),

@@ -6,7 +6,9 @@ by a hash of the sample id, so two runs of it differ only in a parameter and one
 known, reproducible amount:
 
 * ``miss``: share of frames answered "no PHI" whatever the header says;
-* ``fail``: share of frames whose detection raises (a per-sample error).
+* ``fail``: share of frames whose detection raises (a per-sample error);
+* ``confident``: report a confidence in each answer (0.5..1, from a hash of the sample id), so
+  the run has an AUROC; without it the oracle reports none.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ class HeaderOracle(Detector):
     class Params:
         miss: float = 0.0
         fail: float = 0.0
+        confident: bool = False
 
     def detect(self, frame):
         sid = frame.sample.sample_id
         if _share(sid, "fail") < self.params.fail:
             raise TimeoutError("the detector did not answer")
+        conf = 0.5 + 0.5 * _share(sid, "confidence") if self.params.confident else None
         if _share(sid, "miss") < self.params.miss:
-            return Detection(has_phi=False)
-        return Detection(has_phi=str(frame.header.get("BurnedInAnnotation", "")).upper() == "YES")
+            return Detection(has_phi=False, confidence=conf)
+        return Detection(has_phi=str(frame.header.get("BurnedInAnnotation", "")).upper() == "YES", confidence=conf)
 
 
 @hookimpl

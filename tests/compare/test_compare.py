@@ -155,3 +155,28 @@ def test_the_pixels_table_is_a_view_of_the_compare_rows(capsys, runs, oracle, tm
     for p, c in zip(pixels, compared):
         assert {k: p[k] for k in ("solution", "recall", "precision", "specificity", "npv", "cost_per_100k_usd")} == \
                {k: c[k] for k in ("solution", "recall", "precision", "specificity", "npv", "cost_per_100k_usd")}
+
+
+def test_detectors_with_a_confidence_get_a_paired_delong_auroc_difference(capsys, runs, oracle):
+    sure = runs.synthetic("confident", "detector=header_oracle", "detector.confident=true")
+    unsure = runs.synthetic("confident_miss", "detector=header_oracle", "detector.confident=true",
+                            "detector.miss=0.4")
+    result = as_json(capsys, sure, unsure, oracle)
+    cards = [json.loads((d / "scorecard.json").read_text()) for d in (sure, unsure)]
+    rows = {r["solution"]: r for r in result["runs"]}
+    assert [r["auroc"]["value"] if r["auroc"] else None for r in result["runs"]] == \
+           [cards[0]["threshold_free"]["auroc"]["value"], cards[1]["threshold_free"]["auroc"]["value"], None]
+    assert len(rows) == 3
+    first, *others = result["pairs"]
+    auroc = first["differences"]["auroc"]
+    assert auroc["test"] == "delong (paired)" and auroc["a"] == 1.0 and auroc["b"] < 1.0
+    assert auroc["difference"] == pytest.approx(auroc["b"] - auroc["a"])
+    assert auroc["ci_low"] <= auroc["difference"] <= auroc["ci_high"] and auroc["p_adjusted"] >= auroc["p"]
+    assert all("auroc" not in p["differences"] for p in others)  # the oracle reports no confidence
+    # a lone scorecard: the same AUROCs as independent estimates (no covariance to use: the
+    # oracle's AUROC of 1 has none, so the intervals agree here; test_curves shows pairing narrow one)
+    alone = as_json(capsys, sure / "scorecard.json", unsure / "scorecard.json")["pairs"][0]["differences"]["auroc"]
+    assert alone["test"] == "delong (unpaired)" and alone["difference"] == pytest.approx(auroc["difference"])
+    assert alone["ci_high"] - alone["ci_low"] == pytest.approx(auroc["ci_high"] - auroc["ci_low"])
+    code, out, _ = compare(capsys, sure, unsure, "--format", "md")
+    assert "| AUROC |" in out and "delong (paired)" in out and "DeLong" in out

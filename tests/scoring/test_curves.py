@@ -65,3 +65,37 @@ def test_a_fixed_confidence_is_reported_as_such_and_one_class_gives_no_curve() -
     assert tf["distinct_scores"] == 1 and tf["auroc"]["value"] == 0.5
     assert curves.threshold_free(frame([(True, True, None, 0.8), (True, False, None, 0.7)])) is None
     assert curves.threshold_free(frame([(True, True, None, None), (False, False, None, None)])) is None
+
+
+def _psi(score: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    p, q = score[truth], score[~truth]
+    return (p[:, None] > q[None, :]) + 0.5 * (p[:, None] == q[None, :])
+
+
+def test_delong_paired_matches_its_definition_and_scipy_normal_tail() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.random(400) < 0.35
+    a = np.clip(rng.normal(np.where(truth, 0.7, 0.4), 0.2), 0, 1).round(2)  # ties on purpose
+    b = np.clip(a + rng.normal(np.where(truth, -0.08, 0.05), 0.15), 0, 1).round(2)
+    t = curves.delong_paired(truth, a, b)
+    pa, pb = _psi(a, truth), _psi(b, truth)
+    assert t["auroc_a"] == pytest.approx(roc_auc_score(truth, a)) and t["auroc_b"] == pytest.approx(roc_auc_score(truth, b))
+    var = (np.var(pa.mean(1) - pb.mean(1), ddof=1) / truth.sum()
+           + np.var(pa.mean(0) - pb.mean(0), ddof=1) / (~truth).sum())
+    z = (t["auroc_b"] - t["auroc_a"]) / np.sqrt(var)
+    from scipy.stats import norm
+    assert t["p"] == pytest.approx(2 * norm.sf(abs(z)), rel=1e-9)
+    assert t["ci_low"] < t["difference"] < t["ci_high"] < 0 and t["p"] < 0.05  # b is worse, clearly
+    # pairing matters: the same two AUROCs as independent estimates give a wider interval
+    se_a, se_b = (curves.threshold_free(frame([(bool(x), bool(s >= .5), None, float(max(s, 1 - s)))
+                                               for x, s in zip(truth, sc)]))["auroc"]["se"] for sc in (a, b))
+    assert t["ci_high"] - t["ci_low"] < 2 * 1.96 * np.hypot(se_a, se_b)
+
+
+def test_delong_paired_of_a_run_with_itself_finds_no_difference() -> None:
+    rng = np.random.default_rng(4)
+    truth = rng.random(50) < 0.5
+    s = rng.random(50)
+    t = curves.delong_paired(truth, s, s)
+    assert (t["difference"], t["p"]) == (0.0, 1.0)
+    assert curves.delong_paired(np.array([True, False, False]), s[:3], s[:3])["p"] is None  # one positive
