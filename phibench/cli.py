@@ -21,7 +21,7 @@ phibench run --force-new [OVERRIDES]   discard an earlier run of another plan in
 phibench score RUN_DIR [--json]        recompute a run's scorecard from its results.parquet
 phibench table DIR [DIR ...] [--out D] the announcement's comparison table from runs or a sweep
     e.g. phibench run -m +experiment=pixels_table   (writes the table itself when it ends)
-phibench compare RUN RUN [RUN ...] [--format terminal|md|csv|latex|json] [--metrics M,M]
+phibench compare RUN RUN [RUN ...] [--format terminal|md|csv|latex|json] [--metrics M,M] [--html FILE]
          [--correction holm] [--alpha 0.05] [--require-same-samples] [--out FILE]
                                        runs side by side, paired differences and tests
 phibench gate RUN [--baseline RUN|scorecard.json] [--min M=V] [--max M=V] [--max-drop M=V]
@@ -101,10 +101,15 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         text = render(c, args.format)
         print(text, end="")
-    if args.out:
+    if args.out or args.html:
         from phibench import files
 
-        files.write_text(Path(args.out), text)
+        if args.out:
+            files.write_text(Path(args.out), text)
+        if args.html:
+            from phibench.compare.html import render as render_html
+
+            files.write_text(Path(args.html), render_html(c))
     return 0
 
 
@@ -234,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("--resamples", type=int, default=2000, help="paired bootstrap resamples (default 2000)")
     cmp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     cmp.add_argument("--out", help="also write the output to FILE (Markdown for --format terminal)")
+    cmp.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page (plots, tables, provenance)")
     cmp.set_defaults(func=_compare)
     gate = sub.add_parser("gate", help="fail (exit 1) when a run misses its thresholds or drops from a baseline")
     gate.add_argument("run", help="the run folder to check (or its scorecard.json)")

@@ -30,7 +30,7 @@ def _p(p: float | None) -> str:
     return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
 
 
-def _title(metric: str) -> str:
+def metric_title(metric: str) -> str:
     return {"npv": "NPV", "f1": "F1"}.get(metric, metric.replace("_", " ").capitalize())
 
 
@@ -51,7 +51,7 @@ def runs_frame(c: Comparison) -> pd.DataFrame:
         rows.append({
             "Solution": r["solution"],
             "Samples (errors)": f"{r['samples']} ({r['errors']})",
-            **{_title(m): pct(r[m]) for m in c.metrics},
+            **{metric_title(m): pct(r[m]) for m in c.metrics},
             **({"AUROC": _auroc(r["auroc"])} if with_auroc else {}),
             "Cost per 100k images": money(r["cost_per_100k_usd"]),
             "Throughput (images/s)": _num(r["throughput_images_per_s"], ".2f"),

@@ -1,4 +1,4 @@
-"""The HTML report's plots: matplotlib (Agg) figures as PNG ``data:`` URIs, nothing fetched.
+"""The HTML report's plots, drawn by :mod:`phibench.figures` (PNG ``data:`` URIs, nothing fetched).
 
 Every function takes scorecard figures (or the latency column) and returns a data URI, or
 ``None`` when there is nothing to plot. No PHI reaches a plot: only counts, rates and times.
@@ -6,27 +6,13 @@ Every function takes scorecard figures (or the latency column) and returns a dat
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - after the backend is chosen
-import numpy as np  # noqa: E402
-
-from phibench_plugins.reporters.tables import METRIC_ORDER, REDACTION_ORDER  # noqa: E402
-
-DPI = 96
-
-
-def _uri(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
+from phibench import figures
+from phibench.figures import plt, rates, uri
+from phibench_plugins.reporters.tables import METRIC_ORDER, REDACTION_ORDER
 
 def confusion(c: dict[str, int]) -> str:
     """The 2x2 matrix (truth rows, prediction columns); errors and unlabeled in the title."""
@@ -41,26 +27,7 @@ def confusion(c: dict[str, int]) -> str:
     ax.set_xlabel("prediction")
     ax.set_ylabel("truth")
     ax.set_title(f"errors: {c['errors']}, unlabeled: {c['unlabeled']}", fontsize=9)
-    return _uri(fig)
-
-
-def rates(named: list[tuple[str, dict[str, Any] | None]], title: str, xlabel: str = "rate") -> str | None:
-    """Horizontal points with their 95% interval bars, one per named rate that has a value."""
-    pts = [(n, r) for n, r in named if r and r.get("value") is not None]
-    if not pts:
-        return None
-    fig, ax = plt.subplots(figsize=(6.4, 0.38 * len(pts) + 1.0))
-    y = np.arange(len(pts))[::-1]
-    v = np.array([r["value"] for _, r in pts])
-    lo = np.array([r.get("ci_low", r["value"]) for _, r in pts])
-    hi = np.array([r.get("ci_high", r["value"]) for _, r in pts])
-    ax.errorbar(v, y, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="o", capsize=4)
-    ax.set_yticks(y, [n for n, _ in pts])
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    return _uri(fig)
+    return uri(fig)
 
 
 def metric_rates(sc: dict[str, Any]) -> str | None:
@@ -86,22 +53,7 @@ def redaction(sc: dict[str, Any]) -> str | None:
 
 def cost_vs_recall(points: list[dict[str, Any]]) -> str | None:
     """One point per detector run (this one first, highlighted): cost per 100k images vs recall."""
-    pts = [p for p in points if p.get("recall") and p["recall"].get("value") is not None and p.get("cost") is not None]
-    if not pts:
-        return None
-    fig, ax = plt.subplots(figsize=(6.4, 4))
-    for i, p in enumerate(pts):
-        r = p["recall"]
-        err = [[max(r["value"] - r["ci_low"], 0)], [max(r["ci_high"] - r["value"], 0)]]
-        ax.errorbar([p["cost"]], [r["value"]], yerr=err, fmt="o" if i else "*", markersize=6 if i else 14,
-                    capsize=3, color=None if i else "crimson")
-        ax.annotate(p["label"], (p["cost"], r["value"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    ax.set_xlabel("cost per 100k images (USD)")
-    ax.set_ylabel("recall")
-    ax.set_ylim(-0.02, 1.05)
-    ax.set_title("cost vs recall across detectors (star: this run)", fontsize=10)
-    ax.grid(alpha=0.3)
-    return _uri(fig)
+    return figures.cost_vs_recall(points)
 
 
 def latency_histogram(latency_s: Any) -> str | None:
@@ -115,7 +67,7 @@ def latency_histogram(latency_s: Any) -> str | None:
     ax.set_xlabel("detector latency per image (s)")
     ax.set_ylabel("images")
     ax.legend(fontsize=8)
-    return _uri(fig)
+    return uri(fig)
 
 
 def curves(sc: dict[str, Any]) -> str | None:
@@ -137,4 +89,4 @@ def curves(sc: dict[str, Any]) -> str | None:
     pr.set_ylim(-0.02, 1.05)
     pr.set_title(f"precision-recall: AP {tf['average_precision']:.3f} "
                  f"(n={tf['n']}, {tf['distinct_scores']} distinct scores)", fontsize=9)
-    return _uri(fig)
+    return uri(fig)
