@@ -43,8 +43,6 @@ class RunSettings:
     """Longest time a finished row waits in the buffer."""
     progress: bool = True
     """Show a progress bar (on stderr)."""
-    show_phi: bool = False
-    """Let reports show PHI (OCR text, entities). Off by default."""
     retry_errors: bool = True
     """A rerun into the same run directory runs again the samples whose row is an error (a 500
     storm, a timeout, a failed redaction); ``false`` keeps them as they are."""
@@ -59,6 +57,22 @@ class RunSettings:
 
 
 @dataclass
+class ReportSettings:
+    """What the reports show, under ``report.`` on the command line. Answer-neutral: changing it
+    and rerunning into the same directory only writes the reports again."""
+
+    show_phi: bool = False
+    """Let reports show PHI: ``report.html``'s gallery shows the original frames (with their
+    burned-in text) instead of the redacted output or boxes alone. Off by default."""
+    gallery_cases: int = 24
+    """Cases shown per gallery section of ``report.html`` (misses, false alarms, errors, residual
+    PHI); the rest are counted."""
+    listed_cases: int = 50
+    """Rows per list of misses and errors in ``scorecard.md``; the rest are counted
+    (``results.parquet`` has them all)."""
+
+
+@dataclass
 class RunConfig:
     """The whole configuration of ``phibench run``."""
 
@@ -68,6 +82,7 @@ class RunConfig:
     redactor: Any = None
     reporters: list[str] = field(default_factory=lambda: ["json", "markdown", "html", "terminal"])
     run: RunSettings = field(default_factory=RunSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def config_dir() -> Path:

@@ -5,7 +5,7 @@ Everything that can change an answer goes into the fingerprint: each plugin's na
 and the version of the distribution that ships it (detector, redactor, dataset), the planned
 samples with their labels (so another ``dataset.n``, a changed labels file or a moved frame count
 all differ), the input limits and the price of a core-hour. What cannot change an answer is left
-out: the executor, reporters, batch and flush sizes, the progress bar, and parameters a plugin
+out: the executor, reporters and the `report` settings, batch and flush sizes, the progress bar, and parameters a plugin
 declares answer-neutral in ``Plugin.fingerprint_exclude`` (a VLM's concurrency or cache mode).
 
 A run directory belongs to one plan. :func:`bind` writes ``plan.json`` (the fingerprint and what
@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 from phibench import __version__, files
-from phibench.config import GROUPS, OPTIONAL_GROUPS, RunSettings
+from phibench.config import GROUPS, OPTIONAL_GROUPS, ReportSettings, RunSettings
 from phibench.context import RunContext
 from phibench.exceptions import ConfigError, DatasetError
 from phibench.limits import Limits
@@ -103,7 +103,7 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
     for name in reporters:
         registry.get("reporter", name)
     settings = settings_of(raw.get("run") or {})
-    resolved |= {"reporters": reporters, "run": asdict(settings)}
+    resolved |= {"reporters": reporters, "run": asdict(settings), "report": asdict(report_of(raw.get("report") or {}))}
     return Validated(specs, reporters, settings, scrub(resolved))
 
 
@@ -112,6 +112,8 @@ def settings_of(run: dict[str, Any]) -> RunSettings:
     run = dict(run)
     known = [f.name for f in fields(RunSettings)]
     unknown = sorted(set(run) - set(known))
+    if "show_phi" in unknown:
+        raise ConfigError("run.show_phi is now report.show_phi (with report.gallery_cases and report.listed_cases)")
     if unknown:
         raise ConfigError(f"run: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
     limits = run.pop("limits", None) or {}
@@ -120,6 +122,19 @@ def settings_of(run: dict[str, Any]) -> RunSettings:
         return RunSettings(**run, limits=lim)
     except TypeError as exc:
         raise ConfigError(f"run: {exc}. Limits: {', '.join(f.name for f in fields(Limits))}") from None
+
+
+def report_of(node: dict[str, Any]) -> ReportSettings:
+    """``ReportSettings`` from the ``report`` node, with a clear error for an unknown key or a
+    count below zero."""
+    known = [f.name for f in fields(ReportSettings)]
+    if unknown := sorted(set(node) - set(known)):
+        raise ConfigError(f"report: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
+    report = ReportSettings(**node)
+    for name in ("gallery_cases", "listed_cases"):
+        if int(getattr(report, name)) < 0:
+            raise ConfigError(f"report.{name} must be 0 or more; got {getattr(report, name)}")
+    return report
 
 
 def _validate_ocr(params: Any, registry: Registry, *, where: str) -> None:

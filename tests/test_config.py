@@ -76,3 +76,15 @@ def test_redaction_is_off_by_default_and_one_override_turns_it_on():
 def test_impossible_redaction_settings_fail_on_the_driver(key, value):
     with pytest.raises(ConfigError, match=key):
         plan(compose_run("redactor=easyocr", f"redactor.{key}={value}"), default_registry())
+
+
+def test_the_report_node_is_typed_and_the_old_show_phi_key_says_where_it_went():
+    p = plan(compose_run("report.show_phi=true", "report.gallery_cases=3"), default_registry())
+    assert p.resolved["report"] == {"show_phi": True, "gallery_cases": 3, "listed_cases": 50}
+    with pytest.raises(Exception, match="gallery_cases"):
+        compose_run("report.gallery_cases=many")
+    with pytest.raises(ConfigError, match="report.gallery_cases must be 0 or more"):
+        plan(compose_run("report.gallery_cases=-1"), default_registry())
+    with pytest.raises(ConfigError, match="is now report.show_phi"):
+        plan(compose_run("+run.show_phi=true"), default_registry())
+    assert plan(compose_run(), default_registry()).resolved["report"]["show_phi"] is False

@@ -111,10 +111,17 @@ def test_report_in_headless_chromium(tmp_path, folder_root):
     md = (run_dir / "scorecard.md").read_text()
     assert "## Misses and errors" in md and f"| {BROKEN} | 0 |" in md and "## Provenance" in md
 
-    sc2 = _run(run_dir, folder_root, "run.show_phi=true")  # same plan: resumes, only re-reports
+    sc2 = _run(run_dir, folder_root, "report.show_phi=true")  # same plan: resumes, only re-reports
     assert sc2["confusion"] == c
     dom2 = _chromium(page, "--dump-dom").stdout
     assert _kinds(dom2).get("original") == c["fp"] and 'id="phi-warning"' in dom2
+
+    assert c["fp"] > 1
+    _run(run_dir, folder_root, "report.gallery_cases=1", "report.listed_cases=1")
+    raw3 = page.read_text()
+    assert raw3.count('data-case="fp"') == 1 and "(showing 1)" in raw3 and "original" not in _kinds(raw3)
+    md3 = (run_dir / "scorecard.md").read_text()
+    assert f"... and {c['fp'] - 1} more" in md3
 
 
 def _image(uri: str) -> Image.Image:

@@ -6,8 +6,8 @@ cases that matter (false negatives, false positives, errors, residual PHI) with 
 region and each found box drawn. The page loads nothing from anywhere.
 
 PHI: by default the gallery shows redacted output (or the boxes alone) and never text read from
-an image; the original frames appear only with ``run.show_phi=true`` (or ``report.show_phi``,
-where a config has a ``report`` node). The report reads ``results.parquet`` and decodes at most the
+an image; the original frames appear only with ``report.show_phi=true``. ``report.gallery_cases``
+sets how many cases each gallery section shows. The report reads ``results.parquet`` and decodes at most the
 gallery's frames: no OCR runs.
 """
 
@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import jinja2
 
 from phibench import files
-from phibench.reporter import Reporter
+from phibench.reporter import Reporter, report_settings
 from phibench_plugins.reporters import cases as cases_mod
 from phibench_plugins.reporters import html_gallery, html_plots, tables
 from phibench_plugins.reporters.html_template import TEMPLATE
@@ -34,13 +34,8 @@ MAX_SIBLINGS = 50
 
 
 def show_phi(sc: dict[str, Any]) -> bool:
-    """Whether the run's config asks reports to show PHI (``report.show_phi`` or ``run.show_phi``)."""
-    config = sc.get("config") or {}
-    for node in ("report", "run"):
-        value = (config.get(node) or {}).get("show_phi")
-        if value is not None:
-            return bool(value)
-    return False
+    """Whether the run's config asks reports to show PHI (``report.show_phi``)."""
+    return bool(report_settings(sc).show_phi)
 
 
 def _point(sc: dict[str, Any], label: str) -> dict[str, Any]:
@@ -66,14 +61,12 @@ def _siblings(run_dir: Path) -> list[dict[str, Any]]:
 
 
 class HtmlReporter(Reporter):
-    gallery_max: ClassVar[int] = 24
-    """Cases shown per gallery section; the rest are counted (``scorecard.md`` lists 50)."""
-
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
         files.write_text(run_dir / REPORT_FILE, self.render(scorecard, run_dir))
 
     def render(self, sc: dict[str, Any], run_dir: Path) -> str:
-        phi = show_phi(sc)
+        settings = report_settings(sc)
+        phi = bool(settings.show_phi)
         df = cases_mod.load_rows(run_dir)
         found = cases_mod.select(df)
         siblings = _siblings(run_dir)
@@ -90,7 +83,7 @@ class HtmlReporter(Reporter):
         sections = []
         for kind, heading in cases_mod.SECTIONS:
             listed = found.get(kind) or []
-            shown = [(c, *html_gallery.thumbs(c, phi)) for c in listed[: self.gallery_max]]
+            shown = [(c, *html_gallery.thumbs(c, phi)) for c in listed[: settings.gallery_cases]]
             sections.append({"kind": kind, "heading": heading, "total": len(listed), "shown": shown})
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
         return env.from_string(TEMPLATE).render(

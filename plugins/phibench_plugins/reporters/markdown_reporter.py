@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from phibench import files
-from phibench.reporter import Reporter
+from phibench.reporter import Reporter, report_settings
 from phibench_plugins.reporters import cases as cases_mod
 from phibench_plugins.reporters import tables
 
-MAX_CASES = 50
-"""Rows per list of misses / errors; the rest are counted (results.parquet has them all)."""
 
 
 def _cell(text: str) -> str:
@@ -24,15 +22,16 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def _case_parts(found: dict[str, list[cases_mod.Case]]) -> list[str]:
+def _case_parts(found: dict[str, list[cases_mod.Case]], most: int) -> list[str]:
     parts: list[str] = []
     for kind, heading in cases_mod.SECTIONS:
         listed = found.get(kind) or []
         if not listed:
             continue
-        parts += [f"### {heading}: {len(listed)}", _table(tables.CASE_HEADER, tables.case_rows(listed[:MAX_CASES]))]
-        if len(listed) > MAX_CASES:
-            parts.append(f"... and {len(listed) - MAX_CASES} more (all are in results.parquet).")
+        parts += [f"### {heading}: {len(listed)}", _table(tables.CASE_HEADER, tables.case_rows(listed[:most]))]
+        if len(listed) > most:
+            parts.append(f"... and {len(listed) - most} more (all are in results.parquet; "
+                         "report.listed_cases sets how many are listed).")
     return ["## Misses and errors", *parts] if parts else []
 
 
@@ -63,7 +62,7 @@ def render(sc: dict[str, Any], found: dict[str, list[cases_mod.Case]] | None = N
             _table(("", ""), tables.redaction_run_rows(sc)),
         ]
     parts += ["## Run", _table(("", ""), tables.run_rows(sc))]
-    parts += _case_parts(found or {})
+    parts += _case_parts(found or {}, report_settings(sc).listed_cases)
     if sc.get("provenance"):
         parts += ["## Provenance", _table(("", ""), tables.provenance_rows(sc))]
     return "\n\n".join(parts) + "\n"
