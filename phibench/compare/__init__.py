@@ -8,9 +8,11 @@ the figures ``phibench gate`` tests against a baseline.
     metrics.py     each metric per sample, and how a detection error enters it
     paired.py      differences on shared samples: exact McNemar, paired bootstrap
     unpaired.py    differences from two scorecards alone: two independent proportions
+    auroc.py       AUROC differences: DeLong's paired test, or two independent AUROCs
     comparison.py  every pair of runs, corrected for multiple comparisons
     table.py       the side-by-side row of one run (compare, ``phibench table``, pixels_table)
     formats.py     terminal, Markdown, CSV, LaTeX, JSON
+    html.py        ``--html FILE``: one self-contained page with the plots
 """
 
 from phibench.compare.comparison import Comparison, Pair, adjust, as_dict, compare
