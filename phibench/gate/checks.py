@@ -2,8 +2,8 @@
 
 ``min`` and ``max`` hold the run's own scorecard figure (over all its samples). ``max_drop``
 holds the change from the baseline: with two run directories, on their shared samples (exact
-McNemar or paired bootstrap, :mod:`phibench.compare.paired`); with a baseline ``scorecard.json``
-alone, as two independent proportions. A drop beyond ``max_drop`` fails only when it is also
+McNemar or paired bootstrap, :mod:`phibench.compare.paired`; AUROC by DeLong's paired test); with
+a baseline ``scorecard.json`` alone, as two independent proportions (AUROCs). A drop beyond ``max_drop`` fails only when it is also
 significant (the test of no difference, corrected over the gate's drop tests, below ``alpha``),
 unless ``strict``: then any drop beyond it fails. A figure that cannot be computed fails.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from phibench.compare import auroc
 from phibench.compare.comparison import Pair, adjust, pair
 from phibench.compare.metrics import METRICS
 from phibench.compare.paired import Difference
@@ -45,9 +46,19 @@ class Check:
         return " ".join(parts + [self.why])
 
 
+TESTED = (*METRICS, auroc.METRIC)
+"""Figures whose drop from a baseline has a test (the rates; AUROC by DeLong)."""
+
+
+def _rate(sc: dict, metric: str) -> dict:
+    if metric == auroc.METRIC:
+        return auroc.reported(sc) or {}
+    return sc.get("metrics", {}).get(metric) or {}
+
+
 def figure(sc: dict, metric: str) -> float | None:
-    if metric in METRICS:
-        return (sc.get("metrics", {}).get(metric) or {}).get("value")
+    if metric in TESTED:
+        return _rate(sc, metric).get("value")
     v = sc.get(metric)
     return None if v is None else float(v)
 
@@ -61,7 +72,7 @@ def _bound(t: Threshold, cand: Run, base: Run | None) -> Check:
                      None, b, None, None, t.metric)
     ok = v >= t.value - EPS if t.kind == "min" else v <= t.value + EPS
     op = (">=" if ok else "<") if t.kind == "min" else ("<=" if ok else ">")
-    rate = (cand.scorecard.get("metrics", {}).get(t.metric) or {})
+    rate = _rate(cand.scorecard, t.metric)
     ci = f" (95% CI {rate['ci_low']:.3f}-{rate['ci_high']:.3f})" if rate.get("ci_low") is not None else ""
     return Check(t.name, ok, f"{v:.4g}{ci} {op} {t.value:g}", v, b, delta, None, t.metric)
 
@@ -101,8 +112,9 @@ def evaluate(cand: Run, base: Run | None, s: Settings, sharing: Sharing | None,
     checks = [Check("run complete", status == 0, reason or f"{cand.scorecard.get('samples')} samples, all planned ones scored")]
     drops = [t for t in s.thresholds if t.kind == "max_drop"]
     rates = tuple(dict.fromkeys(t.metric for t in drops if t.metric in METRICS))
-    tested = pair(base, cand, rates, sharing, alpha=s.alpha, resamples=resamples, seed=seed) if base and rates else None
-    tests = [tested.differences[t.metric] if tested and t.metric in METRICS else None for t in drops]
+    need = base is not None and any(t.metric in TESTED for t in drops)
+    tested = pair(base, cand, rates, sharing, alpha=s.alpha, resamples=resamples, seed=seed) if need else None
+    tests = [tested.differences.get(t.metric) if tested and t.metric in TESTED else None for t in drops]
     adjusted = iter(adjust([d.p if d else None for d in tests], s.correction))
     how = f"{tested.shared} shared samples" if tested and tested.paired else "the two scorecards"
     by_drop = {id(t): (d, next(adjusted)) for t, d in zip(drops, tests)}

@@ -28,7 +28,7 @@ from phibench.compare.metrics import LOWER_IS_BETTER, METRICS
 from phibench.exceptions import ConfigError
 
 KINDS = ("min", "max", "max_drop")
-FIGURES = {"cost_per_100k_usd": False, "throughput_images_per_s": True}
+FIGURES = {"cost_per_100k_usd": False, "throughput_images_per_s": True, "auroc": True}
 """Scorecard figures that are not rates, with whether higher is better. They have no test: a
 ``max_drop`` on one compares the two values as they are."""
 NAMES = (*METRICS, *FIGURES)

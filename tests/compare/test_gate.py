@@ -133,3 +133,17 @@ def test_a_malformed_flag_is_a_usage_error(capsys, oracle):
     with pytest.raises(SystemExit) as exc:
         main(["gate", str(oracle), "--min", "recall"])
     assert exc.value.code == 2 and "expected METRIC=VALUE" in capsys.readouterr().err
+
+
+def test_auroc_is_held_by_delong_and_a_run_without_a_confidence_fails_the_check(capsys, runs, oracle):
+    sure = runs.synthetic("confident", "detector=header_oracle", "detector.confident=true")
+    worse = runs.synthetic("confident_miss", "detector=header_oracle", "detector.confident=true", "detector.miss=0.4")
+    code, lines, _ = gate(capsys, sure, "--min", "auroc=0.99")
+    assert code == 0 and line(lines, "auroc >= 0.99").startswith("PASS")
+    code, lines, _ = gate(capsys, worse, "--baseline", sure, "--max-drop", "auroc=0.02")
+    drop = line(lines, "auroc drop <= 0.02")
+    assert code == 1 and drop.startswith("FAIL") and "significant" in drop and "delong (paired)" in drop
+    code, lines, _ = gate(capsys, worse, "--baseline", sure / "scorecard.json", "--max-drop", "auroc=0.02", "--strict")
+    assert code == 1 and "delong (unpaired)" in line(lines, "auroc drop <= 0.02")
+    code, lines, _ = gate(capsys, oracle, "--min", "auroc=0.5")  # the oracle reports no confidence
+    assert code == 1 and "cannot be computed" in next(l for l in lines if "auroc" in l)
