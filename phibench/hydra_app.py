@@ -23,6 +23,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from phibench import extras
 from phibench.config import PLUGIN_GROUPS, RunSettings, config_dir, register_configs
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.limits import Limits
@@ -184,10 +185,23 @@ def _task(cfg: DictConfig) -> None:
     _status.append(status)
 
 
+def default_executor(overrides: list[str]) -> list[str]:
+    """``overrides``, plus ``executor=inline`` when none names an executor and the default
+    (Spark) is not installed: a light install (``pip install phibench``, no ``[spark]`` extra)
+    runs in the driver process and says so, rather than failing on a missing pyspark."""
+    if any(o.lstrip("+~").partition("=")[0] == "executor" for o in overrides):
+        return overrides
+    if _defaults().get("executor") != "spark" or extras.installed("pyspark"):
+        return overrides
+    log.warning("pyspark is not installed (the 'spark' extra): running with executor=inline")
+    return [*overrides, "executor=inline"]
+
+
 def main(overrides: list[str]) -> int:
     """Run ``phibench run OVERRIDES``; the exit status (see the module docstring)."""
     if FORCE_NEW in overrides:
         overrides = [o for o in overrides if o != FORCE_NEW] + ["run.force_new=true"]
+    overrides = default_executor(overrides)
     registry = default_registry()
     check_plugin_names(overrides, registry)
     check_parameter_keys([o for o in overrides if not o.startswith("-")], registry)

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from phibench import __version__, files
+from phibench import __version__, extras, files
 from phibench.config import GROUPS, OPTIONAL_GROUPS, ReportSettings, RunSettings
 from phibench.context import RunContext
 from phibench.exceptions import ConfigError, DatasetError
@@ -91,6 +91,7 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
                 continue
             raise ConfigError(f"{kind}: no plugin chosen; pass {kind}=NAME")
         cls = registry.get(kind, str(name)).cls
+        extras.check(f"{kind} {name!r}", cls.requires)
         params = validate_params(cls, node, where=f"{kind} {name!r}")
         _validate_ocr(params, registry, where=f"{kind} {name!r}")
         if kind == "redactor":
@@ -101,7 +102,7 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
         resolved[kind] = {"name": name, **asdict(params)}
     reporters = [str(r) for r in raw.get("reporters", [])]
     for name in reporters:
-        registry.get("reporter", name)
+        extras.check(f"reporter {name!r}", registry.get("reporter", name).cls.requires)
     settings = settings_of(raw.get("run") or {})
     resolved |= {"reporters": reporters, "run": asdict(settings), "report": asdict(report_of(raw.get("report") or {}))}
     return Validated(specs, reporters, settings, scrub(resolved))
@@ -145,7 +146,8 @@ def _validate_ocr(params: Any, registry: Registry, *, where: str) -> None:
     if not engine or str(engine) not in registry.names("ocr"):
         return  # not a phibench engine (Presidio's own Tesseract): the plugin checks its own value
     cls = registry.get("ocr", str(engine)).cls
-    validate_params(cls, dict(getattr(params, "ocr_params") or {}), where=f"{where}: ocr {engine!r}")
+    engine_params = validate_params(cls, dict(getattr(params, "ocr_params") or {}), where=f"{where}: ocr {engine!r}")
+    extras.check(f"{where}: ocr {engine!r}", cls.extras_needed(engine_params))
 
 
 def plan(cfg: DictConfig | dict[str, Any], registry: Registry, run_dir: Path | None = None) -> Plan:

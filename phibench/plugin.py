@@ -29,12 +29,22 @@ class Plugin:
     """Parameters that cannot change an answer (concurrency, timeouts, cache mode): left out of
     the run's fingerprint (:mod:`phibench.plan`), so changing them resumes the same run."""
 
+    requires: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Optional extras this plugin needs, as ``{extra: (import name, ...)}``; checked on the
+    driver when a run plans (:mod:`phibench.extras`), so a missing one is a clear message."""
+
     context: "RunContext | None" = None
     """The run this instance works for (run dir, limits), set by :func:`phibench.worker.instance`
     before :meth:`setup`; ``None`` outside a run (``phibench estimate``, a notebook)."""
 
     def __init__(self, params: Any = None) -> None:
         self.params = params if params is not None else self.Params()
+
+    @classmethod
+    def extras_needed(cls, params: Any) -> dict[str, tuple[str, ...]]:
+        """The extras a run with ``params`` needs: :attr:`requires`, unless what the plugin loads
+        depends on its parameters (an OCR ensemble needs its members' extras)."""
+        return dict(cls.requires)
 
     def setup(self) -> None:
         """Load heavy resources (models, clients). Called once per worker process, before use."""

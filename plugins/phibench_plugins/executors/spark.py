@@ -43,6 +43,8 @@ POLL_SECONDS = 0.5
 class SparkExecutor(Executor):
     """Runs tasks in Spark: ``local[*]``, ``local[N]``, ``spark://host:port`` or ``existing``."""
 
+    requires = {"spark": ("pyspark",)}
+
     @dataclass
     class Params:
         master: str = "local[*]"

@@ -114,6 +114,8 @@ class EasyOcrParams:
 class EasyOcrEngine(OcrEngine):
     """EasyOCR reader on the CPU, built once per worker in :meth:`setup`."""
 
+    requires = {"easyocr": ("easyocr", "torch", "torchvision", "easyocr_en_models")}
+
     Params = EasyOcrParams
 
     def __init__(self, params: EasyOcrParams | None = None) -> None:

@@ -97,6 +97,16 @@ class EnsembleEngine(OcrEngine):
 
     Params = EnsembleParams
 
+    @classmethod
+    def extras_needed(cls, params: EnsembleParams) -> dict[str, tuple[str, ...]]:
+        from phibench.registry import default_registry
+
+        registry = default_registry()
+        out: dict[str, tuple[str, ...]] = {}
+        for name, _ in members(params):
+            out |= registry.get("ocr", name).cls.requires
+        return out
+
     def __init__(self, params: EnsembleParams | None = None) -> None:
         super().__init__(params)
         self._members: list[OcrEngine] | None = None

@@ -86,6 +86,8 @@ class RapidOcrParams:
 class RapidOcrEngine(OcrEngine):
     """RapidOCR's detector + classifier + recogniser, built once per worker in :meth:`setup`."""
 
+    requires = {"rapidocr": ("rapidocr_onnxruntime",)}
+
     Params = RapidOcrParams
 
     def __init__(self, params: RapidOcrParams | None = None) -> None:

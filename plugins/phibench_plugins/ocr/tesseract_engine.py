@@ -88,6 +88,8 @@ class TesseractParams:
 class TesseractEngine(OcrEngine):
     """One ``tesseract`` process per image, word boxes with Tesseract's confidence / 100."""
 
+    requires = {"tesseract": ("pytesseract",)}
+
     Params = TesseractParams
 
     def __init__(self, params: TesseractParams | None = None) -> None:

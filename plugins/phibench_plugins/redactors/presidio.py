@@ -32,6 +32,8 @@ class PresidioRedactorParams(RedactorParams, PresidioParams):
 class PresidioRedactor(Redactor):
     """Masks Presidio's findings (or, with ``mode=all_text``, every word its OCR read)."""
 
+    requires = {"presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract")}
+
     Params = PresidioRedactorParams
 
     def __init__(self, params: PresidioRedactorParams | None = None) -> None:

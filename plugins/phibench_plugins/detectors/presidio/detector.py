@@ -20,6 +20,8 @@ class PresidioDetector(Detector):
     processes (:func:`phibench.detector.cpu_time`).
     """
 
+    requires = {"presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract")}
+
     Params = PresidioParams
     needs_header: ClassVar[bool] = True
 
