@@ -14,12 +14,11 @@ import pytest
 from phibench.context import RunContext
 from phibench.testing import Reply
 from phibench_plugins.detectors.vlm.cache import ResponseCache, cache_key
-from phibench_plugins.detectors.vlm.image import pixels_sha256
 from tests.vlm.conftest import NO_PHI_ANSWER, PHI_ANSWER, SERVERS, build, make_frames
 
 
 def _key(det, frame):
-    return cache_key({"pixels": pixels_sha256(frame.image), **det._key_parts()})
+    return cache_key(det.key_parts(frame))
 
 
 def test_keys_change_with_everything_that_shapes_the_request(api_key, tmp_path):
@@ -30,7 +29,7 @@ def test_keys_change_with_everything_that_shapes_the_request(api_key, tmp_path):
     assert k != _key(base, other)
     for change in ({"model": "gpt-4o-mini"}, {"temperature": 0.5}, {"max_tokens": 300},
                    {"image_long_side": 512}, {"image_format": "png"}, {"detail": "high"},
-                   {"json_mode": True}, {"prompt": "pixels_pipes_v1"}, {"base_url": "http://127.0.0.1:8/v1"}):
+                   {"json_mode": not base.params.json_mode}, {"prompt": "pixels_pipes_v1"}, {"base_url": "http://127.0.0.1:8/v1"}):
         assert _key(build("gpt4o", **{"base_url": "http://127.0.0.1:9/v1", **change}), frame) != k, change
     assert _key(build("claude", base_url="http://127.0.0.1:9/v1"), frame) != k
 
@@ -146,9 +145,11 @@ def test_the_cache_lives_in_the_run_dir_by_default(api_key, tmp_path):
 def test_no_shipped_config_takes_the_cache_folder_from_the_environment():
     """The cache's home is the run context's run directory, not an environment variable that a
     long-lived worker may hold from another run."""
-    from phibench.config import config_dir
+    from phibench.config import shipped_configs
+    from phibench.registry import default_registry
     from tests.helpers import compose_run
 
+    shipped = {c.name: c.path for c in shipped_configs(default_registry()) if c.group == "detector"}
     for name in ("gpt4o", "claude", "llama4_maverick", "openai_compatible", "ocr_llm"):
-        assert "oc.env" not in (config_dir() / "detector" / f"{name}.yaml").read_text(), name
+        assert "oc.env" not in shipped[name].read_text(), name
         assert compose_run(f"detector={name}").detector.cache_root is None, name

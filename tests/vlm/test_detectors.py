@@ -196,10 +196,10 @@ def test_tokens_per_minute_are_limited(api_key):
     frames = make_frames(6)
     with serve("gpt4o", NO_PHI_ANSWER) as server:
         probe = build("gpt4o", server, max_tokens=500)
-        per_request = probe._request_tokens(encode_image(frames[0].image))
+        per_request = probe.protocol.request_tokens(probe.prompt.user, encode_image(frames[0].image))
         det = build("gpt4o", server, max_tokens=500, tokens_per_minute=per_request * 60)
         det.detect_many(frames)
-    assert det.limiter.waited_s > 0 and len(server.requests) == 6
+    assert det.transport.limiter.waited_s > 0 and len(server.requests) == 6
 
 
 def test_the_token_bucket_waits_for_its_rate_and_takes_refunds():

@@ -10,19 +10,12 @@ def phibench_register_detectors(register: Register) -> None:
     from phibench_plugins.detectors.local import LocalDetector
     from phibench_plugins.detectors.ocr_llm import OcrLlmDetector
     from phibench_plugins.detectors.presidio import PresidioDetector
-    from phibench_plugins.detectors.vlm import (
-        AnthropicMessagesDetector,
-        Llama4MaverickDetector,
-        OpenAIChatDetector,
-        OpenAICompatibleDetector,
-    )
+    from phibench_plugins.detectors.vlm import PRESETS
 
     register.add("local", LocalDetector)
     register.add("flag_all", FlagAll)
     register.add("flag_none", FlagNone)
-    register.add("gpt4o", OpenAIChatDetector)
-    register.add("claude", AnthropicMessagesDetector)
-    register.add("llama4_maverick", Llama4MaverickDetector)
-    register.add("openai_compatible", OpenAICompatibleDetector)
+    for name, vlm in PRESETS.items():  # gpt4o, claude, llama4_maverick, openai_compatible
+        register.add(name, vlm)
     register.add("ocr_llm", OcrLlmDetector)
     register.add("presidio", PresidioDetector)

@@ -11,16 +11,18 @@ Per frame:
    calling the model (no attempt, no tokens, no endpoint) — for this design a frame with no
    readable text has no readable PHI. (That is the baseline's blind spot, and it is measured:
    PHI the OCR misses counts as a false negative.)
-3. Otherwise the lines go, one per line, into the prompt (``configs/prompts/ocr_text_phi_v1.yaml``,
+3. Otherwise the lines go, one per line, into the prompt (``vlm/prompts/ocr_text_phi_v1.yaml``,
    where ``{ocr_text}`` stands) and to a chat-completions endpoint. Sending, concurrency, rate
    limits, retries, the response cache, pricing, endpoint labels and the fail-closed parsing of
-   the answer are the VLM detectors' own code (:class:`.vlm.OpenAIChatDetector`): only what a
-   request carries differs (text instead of an image). The cache keys on the OCR text.
+   the answer are the VLM detectors' own parts, held here as they are by :class:`.vlm.VlmDetector`:
+   the chat-completions protocol (:class:`.vlm.protocols.OpenAIChat`) and a
+   :class:`.vlm.transport.Transport`. Only what a request carries differs (text instead of an
+   image). The cache keys on the OCR text.
 4. Each PHI span of the answer is located in the OCR lines with the OCR-noise tolerant matcher
    of the local detector (:func:`.fuzzy.find_approx`, rapidfuzz underneath), so its entities have
    boxes an entity-level redactor can mask. A span found on no line keeps no box.
 
-Cost: the measured tokens at the model's price (``configs/pricing.yaml``) plus the measured CPU
+Cost: the measured tokens at the model's price (the VLM plugin's ``pricing.yaml``) plus the measured CPU
 time — the OCR's and the client's — at ``run.price_per_core_hour_usd``.
 """
 
@@ -30,20 +32,23 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from phibench import ocr
-from phibench.detector import cpu_time
+from phibench.detector import Detector, cpu_time
 from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
 from phibench.ocr import UsesOcrEngine
 from phibench.records import Detection, Entity, SampleError
 from phibench_plugins.detectors import fuzzy
 from phibench_plugins.detectors.local import Line, build_lines
-from phibench_plugins.detectors.vlm.base import VlmDetector
-from phibench_plugins.detectors.vlm.openai_chat import OpenAIChatDetector
-from phibench_plugins.detectors.vlm.params import Response, VlmParams
-from phibench_plugins.detectors.vlm.pricing import text_tokens
+from phibench_plugins.detectors.vlm.detector import verdict
+from phibench_plugins.detectors.vlm.estimator import Estimator
+from phibench_plugins.detectors.vlm.params import FINGERPRINT_EXCLUDE, VlmParams, check
+from phibench_plugins.detectors.vlm.pricing import Price, price_of
+from phibench_plugins.detectors.vlm.prompt import Prompt, load_prompt
+from phibench_plugins.detectors.vlm.protocols import OpenAIChat
+from phibench_plugins.detectors.vlm.transport import Ask, Transport
 
 PLACEHOLDER = "{ocr_text}"
 """Where the prompt's user text takes the OCR text."""
@@ -72,34 +77,51 @@ class OcrLlmParams(VlmParams):
     """Tokens of a frame's OCR text assumed by `phibench estimate` (the real count is measured)."""
 
 
-class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
-    """OCR, then a text model behind an OpenAI-compatible chat-completions endpoint."""
+class OcrLlmDetector(UsesOcrEngine, Detector):
+    """OCR, then a text model behind an OpenAI-compatible chat-completions endpoint: an OCR
+    engine, a protocol and a transport."""
 
     Params = OcrLlmParams
-    sends_image = False
+    fingerprint_exclude: ClassVar[tuple[str, ...]] = FINGERPRINT_EXCLUDE
+    sends_image: ClassVar[bool] = False
+    """Its requests carry text, not an image (a simulated server cannot key on them by image)."""
 
     def __init__(self, params: OcrLlmParams | None = None) -> None:
         super().__init__(params)
         p: OcrLlmParams = self.params
+        check(p, f"VLM detector ({type(self).__name__})")
+        OpenAIChat.check(p)
+        self.prompt: Prompt = load_prompt(p.prompt)
+        self.price: Price = price_of(p)
+        self.protocol = OpenAIChat(p, self.prompt)
+        self.transport = Transport(p)
         if PLACEHOLDER not in self.prompt.user:
             raise ConfigError(f"detector.prompt {p.prompt!r}: the ocr_llm detector needs a "
                               f"prompt whose user text holds {PLACEHOLDER} (where the OCR text "
-                              f"goes), like configs/prompts/ocr_text_phi_v1.yaml")
+                              f"goes), like the shipped prompt ocr_text_phi_v1")
         if not 0.0 <= p.min_ocr_confidence <= 1.0 or p.line_gap <= 0:
             raise ConfigError("detector.min_ocr_confidence must be in [0, 1] and "
                               "detector.line_gap positive")
 
     @classmethod
-    def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
+    def estimator(cls, params: OcrLlmParams) -> Estimator:
         """No image is sent: the estimate counts ``expected_ocr_tokens`` of OCR text instead (and
         prices tokens only: the OCR's CPU time is measured in runs, not estimated)."""
-        return int(getattr(params, "expected_ocr_tokens", 0))
+        return Estimator(params, lambda w, h: int(params.expected_ocr_tokens))
+
+    @property
+    def endpoint(self) -> str:
+        return self.protocol.endpoint
+
+    @property
+    def preferred_batch_size(self) -> int:
+        return self.transport.preferred_batch_size
 
     def describe(self) -> dict[str, Any]:
         p: OcrLlmParams = self.params
-        out = {**super().describe(), "kind": "ocr_llm", "json_mode": p.json_mode, "ocr": p.ocr,
+        out = {"kind": "ocr_llm", **self.protocol.identity(), "max_in_flight": p.max_in_flight,
+               "price": self.price.describe(), "json_mode": p.json_mode, "ocr": p.ocr,
                "min_ocr_confidence": p.min_ocr_confidence, "line_gap": p.line_gap}
-        out.pop("image")
         if self._engine is not None:
             out.update({f"ocr_{k}": v for k, v in self._engine.describe().items()})
         return out
@@ -116,9 +138,12 @@ class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
 
     def setup(self) -> None:
         """The OCR engine from the per-process cache (its model loads once per worker), then the
-        VLM machinery's event loop and client."""
+        protocol's client and the transport's event loop."""
         self.engine
-        super().setup()
+        self.transport.start(self.protocol)
+
+    def close(self) -> None:
+        self.transport.close()
 
     def lines(self, frame: Frame) -> list[Line]:
         """The frame's OCR lines in reading order (read once per frame; a failure raises a
@@ -132,9 +157,12 @@ class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
         """What the model is shown: one OCR line per line. PHI: never log it."""
         return "\n".join(line.text for line in self.lines(frame))
 
+    def detect(self, frame: Frame) -> Detection:
+        return self.detect_many([frame])[0]
+
     def detect_many(self, frames: Sequence[Frame]) -> list[Detection]:
         """OCR each frame here, then ask about the frames with text, concurrently, through the
-        VLM machinery. One result per frame, in order; never raises."""
+        transport. One result per frame, in order; never raises."""
         self.setup()
         frames = list(frames)
         out: list[Detection | None] = [None] * len(frames)
@@ -145,7 +173,9 @@ class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
             spent[i] = (time.perf_counter() - t0, cpu_time() - c0)
         ask = [i for i, d in enumerate(out) if d is None]
         if ask:
-            for i, det in zip(ask, super().detect_many([frames[i] for i in ask]), strict=True):
+            run_dir = self.context.run_dir if self.context else None
+            asked = self.transport.run([frames[i] for i in ask], self._answer, run_dir)
+            for i, det in zip(ask, asked, strict=True):
                 out[i] = det
         done: list[Detection] = []
         for i, det in enumerate(out):
@@ -168,31 +198,20 @@ class OcrLlmDetector(UsesOcrEngine, OpenAIChatDetector):
                 "unexpected error joining OCR lines (message withheld: it may quote PHI)"))
         return Detection(False)  # nothing readable: nothing asked, no tokens, no endpoint
 
-    # -- the VLM machinery's hooks: text instead of an image --------------------------------------
+    def key_parts(self, frame: Frame) -> dict[str, Any]:
+        """What the cache key of ``frame``'s request is the hash of: the OCR text and everything
+        that shapes a text request (no image: its settings shape nothing)."""
+        text = self.ocr_text(frame)
+        return {"ocr_text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                **self.protocol.key_parts()}
 
-    def _content_id(self, frame: Frame) -> dict[str, Any]:
-        return {"ocr_text_sha256": hashlib.sha256(self.ocr_text(frame).encode()).hexdigest()}
+    async def _answer(self, frame: Frame, ask: Ask) -> Detection:
+        def prepare() -> tuple[dict[str, Any], int]:
+            user = self.prompt.user.replace(PLACEHOLDER, self.ocr_text(frame))
+            return self.protocol.request(user), self.protocol.request_tokens(user)
 
-    def _payload(self, frame: Frame) -> str:
-        return self.ocr_text(frame)
-
-    def _key_parts(self) -> dict[str, Any]:
-        parts = VlmDetector._key_parts(self)  # not OpenAIChatDetector's: it adds image detail
-        parts.pop("image")  # no image: its settings shape nothing
-        return {**parts, "json_mode": self.params.json_mode}
-
-    def _image_extras(self) -> dict[str, Any]:
-        return {}
-
-    def _user_content(self, text: str) -> str:
-        return self.prompt.user.replace(PLACEHOLDER, text)
-
-    def _request_tokens(self, text: str) -> int:
-        return (text_tokens(self.prompt.system) + text_tokens(self._user_content(text))
-                + self.params.max_tokens)
-
-    def _verdict(self, frame: Frame, r: Response, attempts: int) -> Detection:
-        det = super()._verdict(frame, r, attempts)
+        response, attempts = await ask(lambda: self.key_parts(frame), prepare)
+        det = verdict(frame, response, attempts)
         if not det.entities:
             return det
         return replace(det, entities=locate(det.entities, self.lines(frame)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -9,6 +10,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
 from phibench.secrets import redact_url
+from phibench_plugins.detectors.vlm.cache import MODES
+from phibench_plugins.detectors.vlm.image import FORMATS
 
 SIMULATED_HEADER = "x-phibench-simulated"
 """Response header by which a local test server (:mod:`phibench.testing`) declares itself."""
@@ -28,7 +31,7 @@ class VlmParams:
     api_key_env: Optional[str] = None  # noqa: UP007
     """Name of the environment variable holding the API key (the key itself is never config)."""
     prompt: str = "phi_json_v1"
-    """Prompt file in configs/prompts/ (or a path)."""
+    """Prompt file in vlm/prompts/ (or a path)."""
     temperature: Optional[float] = 0.0  # noqa: UP007
     max_tokens: int = 400
     image_long_side: int = 768
@@ -57,13 +60,53 @@ class VlmParams:
     """The folder whose ``cache/`` holds the responses (a recorded run's, to replay it); null:
     the run directory of the run the detector works for (``context.run_dir``)."""
     price: Optional[str] = None  # noqa: UP007
-    """Entry of configs/pricing.yaml; null: the model name."""
+    """Entry of vlm/pricing.yaml; null: the model name."""
     price_input_per_1m: Optional[float] = None  # noqa: UP007
     price_output_per_1m: Optional[float] = None  # noqa: UP007
     pricing_file: Optional[str] = None  # noqa: UP007
-    """Pricing table; null: configs/pricing.yaml."""
+    """Pricing table; null: vlm/pricing.yaml (shipped)."""
     expected_output_tokens: int = 60
     """Output tokens per image assumed by `phibench estimate`."""
+
+
+FINGERPRINT_EXCLUDE = (
+    "api_key_env", "max_in_flight", "requests_per_minute", "tokens_per_minute", "timeout_s",
+    "max_attempts", "backoff_initial_s", "backoff_max_s", "retry_budget_ratio",
+    "retry_budget_min", "cache", "cache_root", "expected_output_tokens",
+)
+"""The detectors' ``fingerprint_exclude``: how hard and how politely a run asks, and where answers
+are cached, never what the model answers. Changing them resumes the same run (replaying a run's
+cache into its own directory, a higher ``max_in_flight`` after a 429 storm)."""
+
+
+def check(p: VlmParams, who: str, requires_base_url: bool = False) -> None:
+    """Raise one :class:`ConfigError` naming every problem of ``p`` (``who``: the detector), on
+    the driver. ``requires_base_url``: the endpoint has no vendor default (Databricks, vLLM...)."""
+    problems = []
+    if not p.model:
+        problems.append("detector.model is required")
+    if p.image_format not in FORMATS:
+        problems.append(f"detector.image_format must be one of {sorted(FORMATS)}")
+    if p.cache not in MODES:
+        problems.append(f"detector.cache must be one of {', '.join(MODES)}")
+    if min(p.max_in_flight, p.max_attempts, p.max_tokens) < 1:
+        problems.append("detector.max_in_flight, max_attempts and max_tokens must be >= 1")
+    if p.timeout_s <= 0:
+        problems.append("detector.timeout_s must be positive")
+    if p.cache == "replay" and not p.cache_root:
+        problems.append("detector.cache=replay needs detector.cache_root: the directory of the "
+                        "recorded run (its cache/ folder holds the responses)")
+    if p.cache != "replay":  # a replay needs neither an endpoint nor a key
+        if requires_base_url and not p.base_url:
+            problems.append("detector.base_url is required (the endpoint's OpenAI-compatible "
+                            "URL, e.g. https://WORKSPACE/serving-endpoints or "
+                            "http://localhost:8000/v1)")
+        if p.api_key_env and not os.environ.get(p.api_key_env):
+            problems.append(f"the environment variable {p.api_key_env} "
+                            f"(detector.api_key_env) is not set: export it with your API key, "
+                            f"or replay a recorded run offline with detector.cache=replay")
+    if problems:
+        raise ConfigError(f"{who}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Prices (``configs/pricing.yaml``) and the providers' token formulas for dry-run estimates.
+"""Prices (``pricing.yaml`` beside this module) and the providers' token formulas for dry-run estimates.
 
 A price is either **per token** (USD per 1M input and per 1M output tokens) or a
 **subscription** (USD per month, spread over the images a month is expected to hold). Every
@@ -16,9 +16,11 @@ from typing import Any
 
 import yaml
 
-from phibench.config import config_dir
 from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
+
+PRICING_FILE = Path(__file__).resolve().parent / "pricing.yaml"
+"""The shipped price table (package data beside this module); ``pricing_file=`` reads another."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Price:
 
 
 def pricing_path(given: str | None = None) -> Path:
-    return Path(given).expanduser() if given else config_dir() / "pricing.yaml"
+    return Path(given).expanduser() if given else PRICING_FILE
 
 
 def load_prices(path: Path) -> dict[str, Price]:
@@ -97,6 +99,13 @@ def resolve_price(model: str, key: str | None, input_per_1m: float | None,
             f"detector.price_input_per_1m=... detector.price_output_per_1m=... (0 and 0 for a "
             f"model on your own hardware). Known: {', '.join(sorted(prices))}")
     return prices[name]
+
+
+def price_of(params: Any) -> Price:
+    """The price of a detector with ``params`` (its ``model``, ``price``, ``price_*_per_1m`` and
+    ``pricing_file``)."""
+    return resolve_price(params.model, params.price, params.price_input_per_1m,
+                         params.price_output_per_1m, params.pricing_file)
 
 
 # -- token formulas (dry-run estimates; the measured usage of every response is what is billed) --

@@ -1,8 +1,8 @@
-"""Versioned prompt files: ``configs/prompts/<name>.yaml``, never strings in code.
+"""Versioned prompt files: ``prompts/<name>.yaml`` beside this module, never strings in code.
 
 A prompt file holds ``id``, ``version``, ``format`` (``json``: the structured answer, with the
 free-text fallback; ``pipes``: Pixels' pipe-separated list or "No PHI"), ``system`` and ``user``.
-``detector.prompt`` names a file in ``configs/prompts/`` or gives a path to one. The prompt's
+``detector.prompt`` names a file in ``prompts/`` or gives a path to one. The prompt's
 tag (``id@version``) and the SHA-256 of its text are recorded in the scorecard and are part of
 every cache key, so editing a prompt never replays answers given to another prompt.
 """
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from phibench.config import config_dir
 from phibench.exceptions import ConfigError
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+"""The shipped prompts, versioned YAML (package data beside this module)."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,13 @@ def prompt_path(name: str) -> Path:
     given = Path(name).expanduser()
     if given.suffix in (".yaml", ".yml") or given.is_absolute() or len(given.parts) > 1:
         return given
-    return config_dir() / "prompts" / f"{name}.yaml"
+    return PROMPTS / f"{name}.yaml"
 
 
 def load_prompt(name: str) -> Prompt:
     path = prompt_path(name)
     if not path.is_file():
-        known = sorted(p.stem for p in (config_dir() / "prompts").glob("*.yaml"))
+        known = sorted(p.stem for p in (PROMPTS).glob("*.yaml"))
         raise ConfigError(f"detector.prompt: no prompt file {str(path)!r}. Known prompts: "
                           f"{', '.join(known) or '(none)'}; or give a path to a YAML file")
     try:

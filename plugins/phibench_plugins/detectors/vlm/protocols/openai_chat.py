@@ -1,10 +1,10 @@
-"""VLM detectors on the OpenAI SDK's chat completions: GPT-4o, Llama 4 Maverick, any compatible API.
+"""The OpenAI SDK's chat completions: GPT-4o, Llama 4 Maverick, any compatible API.
 
 The image goes as a base64 data URL (``image_url`` part, with ``detail`` when set), after the
-prompt's text; the system prompt is a system message. Works against OpenAI, Azure OpenAI's v1
-API, Databricks serving endpoints, vLLM, Ollama, LM Studio and any server that speaks the chat
-completions protocol. Its async client runs on the worker's event loop; the SDK's own retries
-are off: :mod:`.retry` owns retries and counts them.
+prompt's text; a text-only request (the OCR-then-LLM detector's) carries the text alone; the
+system prompt is a system message. Works against OpenAI, Azure OpenAI's v1 API, Databricks
+serving endpoints, vLLM, Ollama, LM Studio and any server that speaks the chat completions
+protocol.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, ClassVar, Optional
 
 from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
-from phibench_plugins.detectors.vlm.base import VlmDetector
 from phibench_plugins.detectors.vlm.image import EncodedImage
 from phibench_plugins.detectors.vlm.params import Response, VlmParams
 from phibench_plugins.detectors.vlm.pricing import openai_image_tokens
+from phibench_plugins.detectors.vlm.protocols.base import WireProtocol
 
 DETAILS = ("low", "high", "auto")
 _FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
@@ -33,16 +33,16 @@ class OpenAIChatParams(VlmParams):
     """Ask for ``response_format: json_object`` (OpenAI, vLLM; not every server has it)."""
 
 
-class OpenAIChatDetector(VlmDetector):
-    """``detector=gpt4o``: a VLM behind the OpenAI chat completions API."""
+class OpenAIChat(WireProtocol):
+    """Chat completions on the OpenAI SDK's async client."""
 
-    Params = OpenAIChatParams
-    protocol: ClassVar[str] = "openai_chat"
+    name: ClassVar[str] = "openai_chat"
+    Params: ClassVar[type] = OpenAIChatParams
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
 
-    def _check(self, p: VlmParams) -> None:
-        super()._check(p)
-        detail = getattr(p, "detail", None)
+    @classmethod
+    def check(cls, params: VlmParams) -> None:
+        detail = getattr(params, "detail", None)
         if detail is not None and detail not in DETAILS:
             raise ConfigError(f"detector.detail must be one of {', '.join(DETAILS)} or null")
 
@@ -50,36 +50,30 @@ class OpenAIChatDetector(VlmDetector):
     def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
         return openai_image_tokens(width, height, getattr(params, "detail", None))
 
-    def _image_extras(self) -> dict[str, Any]:
+    def options(self) -> dict[str, Any]:
+        return {"json_mode": self.params.json_mode}
+
+    def image_options(self) -> dict[str, Any]:
         return {"detail": self.params.detail}
 
-    def _key_parts(self) -> dict[str, Any]:
-        p: OpenAIChatParams = self.params
-        return {**super()._key_parts(), "detail": p.detail, "json_mode": p.json_mode}
-
-    def _make_client(self, api_key: str) -> Any:
+    def _make_client(self, api_key: str, base_url: str, query: dict[str, str]) -> Any:
         import openai  # the SDKs take seconds to import: only workers that send pay for it
 
-        base_url, query = self._client_url()
         return openai.AsyncOpenAI(api_key=api_key, timeout=self.params.timeout_s, max_retries=0,
                                   base_url=base_url, default_query=query or None)
 
-    def _user_content(self, image: EncodedImage) -> Any:
-        """The user message's content: the prompt's text, then the image (the OCR-then-LLM
-        detector sends its text alone)."""
-        p: OpenAIChatParams = self.params
-        picture: dict[str, Any] = {"url": image.data_url()}
-        if p.detail is not None:
-            picture["detail"] = p.detail
-        return [{"type": "text", "text": self.prompt.user},
-                {"type": "image_url", "image_url": picture}]
-
-    def _request(self, image: EncodedImage) -> dict[str, Any]:
-        p: OpenAIChatParams = self.params
+    def request(self, user: str, image: EncodedImage | None = None) -> dict[str, Any]:
+        p = self.params
+        content: Any = user
+        if image is not None:
+            picture: dict[str, Any] = {"url": image.data_url()}
+            if p.detail is not None:
+                picture["detail"] = p.detail
+            content = [{"type": "text", "text": user}, {"type": "image_url", "image_url": picture}]
         messages: list[dict[str, Any]] = []
         if self.prompt.system:
             messages.append({"role": "system", "content": self.prompt.system})
-        messages.append({"role": "user", "content": self._user_content(image)})
+        messages.append({"role": "user", "content": content})
         # The messages travel in ``extra_body`` (the SDK's documented channel for raw JSON fields):
         # the SDK's recursive TypedDict transform of ``messages`` leaves plain JSON unchanged but
         # costs ~1 ms of CPU per request, a third of a worker's share at 64 requests in flight.
@@ -91,10 +85,11 @@ class OpenAIChatDetector(VlmDetector):
             kw["response_format"] = {"type": "json_object"}
         return kw
 
-    async def _send(self, image: EncodedImage) -> Response:
+    async def send(self, request: dict[str, Any]) -> Response:
         import openai
 
-        completion, label = await self._create_parsed(openai, self._client.chat.completions.with_raw_response.create, image)
+        create = self.client.chat.completions.with_raw_response.create
+        completion, label = await self._create(openai, create, request)
         u = completion.usage
         tokens = TokenUsage(int(u.prompt_tokens or 0), int(u.completion_tokens or 0)) if u else \
             TokenUsage()
@@ -104,16 +99,5 @@ class OpenAIChatDetector(VlmDetector):
         if getattr(choice.message, "refusal", None):
             return Response("", "refusal", tokens, label)
         reason = str(choice.finish_reason or "stop")
-        finish = _FINISH.get(reason, f"other:{reason}")
-        return Response(choice.message.content or "", finish, tokens, label)
-
-
-class OpenAICompatibleDetector(OpenAIChatDetector):
-    """``detector=openai_compatible``: any chat-completions endpoint; ``base_url`` is required."""
-
-    requires_base_url: ClassVar[bool] = True
-
-
-class Llama4MaverickDetector(OpenAICompatibleDetector):
-    """``detector=llama4_maverick``: Llama 4 Maverick on a Databricks serving endpoint (or any
-    OpenAI-compatible server hosting it)."""
+        return Response(choice.message.content or "", _FINISH.get(reason, f"other:{reason}"),
+                        tokens, label)

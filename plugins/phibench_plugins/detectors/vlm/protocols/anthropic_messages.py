@@ -1,9 +1,8 @@
-"""``detector=claude``: Claude through the Anthropic SDK's messages API.
+"""The Anthropic SDK's messages API: Claude.
 
 The image goes as a base64 ``image`` block before the prompt's text; the system prompt is the
 ``system`` field. This SDK generation takes ``temperature`` only as an extra body field, so it is
-sent that way when set. Its async client runs on the worker's event loop; the SDK's own retries
-are off: :mod:`.retry` owns retries.
+sent that way when set.
 """
 
 from __future__ import annotations
@@ -11,38 +10,40 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from phibench.records import TokenUsage
-from phibench_plugins.detectors.vlm.base import VlmDetector
 from phibench_plugins.detectors.vlm.image import EncodedImage
 from phibench_plugins.detectors.vlm.params import Response, VlmParams
 from phibench_plugins.detectors.vlm.pricing import anthropic_image_tokens
+from phibench_plugins.detectors.vlm.protocols.base import WireProtocol
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
            "model_context_window_exceeded": "length", "refusal": "refusal"}
 
 
-class AnthropicMessagesDetector(VlmDetector):
-    """A Claude model behind the Anthropic messages API."""
+class AnthropicMessages(WireProtocol):
+    """Messages on the Anthropic SDK's async client."""
 
-    Params = VlmParams
-    protocol: ClassVar[str] = "anthropic_messages"
+    name: ClassVar[str] = "anthropic_messages"
+    Params: ClassVar[type] = VlmParams
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
 
     @classmethod
     def image_tokens(cls, params: VlmParams, width: int, height: int) -> int:
         return anthropic_image_tokens(width, height)
 
-    def _make_client(self, api_key: str) -> Any:
+    def _make_client(self, api_key: str, base_url: str, query: dict[str, str]) -> Any:
         import anthropic  # the SDKs take seconds to import: only workers that send pay for it
 
-        base_url, query = self._client_url()
         return anthropic.AsyncAnthropic(api_key=api_key, timeout=self.params.timeout_s,
                                         max_retries=0, base_url=base_url,
                                         default_query=query or None)
 
-    def _request(self, image: EncodedImage) -> dict[str, Any]:
+    def request(self, user: str, image: EncodedImage | None = None) -> dict[str, Any]:
         p = self.params
-        picture = {"type": "base64", "media_type": image.mime, "data": image.b64()}
-        content = [{"type": "image", "source": picture}, {"type": "text", "text": self.prompt.user}]
+        content: list[dict[str, Any]] = []
+        if image is not None:
+            picture = {"type": "base64", "media_type": image.mime, "data": image.b64()}
+            content.append({"type": "image", "source": picture})
+        content.append({"type": "text", "text": user})
         # messages in ``extra_body``, as in openai_chat: the SDK's typed transform costs CPU only
         extra: dict[str, Any] = {"messages": [{"role": "user", "content": content}]}
         if p.temperature is not None:
@@ -53,10 +54,11 @@ class AnthropicMessagesDetector(VlmDetector):
             kw["system"] = self.prompt.system
         return kw
 
-    async def _send(self, image: EncodedImage) -> Response:
+    async def send(self, request: dict[str, Any]) -> Response:
         import anthropic
 
-        message, label = await self._create_parsed(anthropic, self._client.messages.with_raw_response.create, image)
+        create = self.client.messages.with_raw_response.create
+        message, label = await self._create(anthropic, create, request)
         u = message.usage
         tokens = TokenUsage(int(u.input_tokens or 0), int(u.output_tokens or 0)) if u else \
             TokenUsage()
