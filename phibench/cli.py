@@ -57,6 +57,21 @@ def _plugins(_: argparse.Namespace) -> int:
     return 0
 
 
+def _version_text() -> str:
+    """``phibench --version``: the version, each plugin's distribution, and which extras are
+    installed (a missing one is what ``pip install 'phibench[EXTRA]'`` adds)."""
+    from phibench.extras import EXTRA_MODULES, installed
+    from phibench.registry import default_registry
+
+    registry = default_registry()
+    plugins = sorted({(e.plugin, e.distribution) for kinds in registry.entries.values() for e in kinds.values()}
+                     | {(d.plugin, d.distribution) for d in registry.config_dirs})
+    width = max((len(p) for p, _ in plugins), default=0)
+    lines = [f"phibench {__version__}", "plugins:", *(f"  {p:<{width}}  {d}" for p, d in plugins)]
+    have = [f"{x} {'yes' if all(map(installed, mods)) else 'no'}" for x, mods in EXTRA_MODULES.items()]
+    return "\n".join([*lines, "extras: " + ", ".join(have)])
+
+
 def _datasets_make(args: argparse.Namespace) -> int:
     from phibench.registry import default_registry
 
@@ -196,6 +211,9 @@ def _estimate(overrides: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--version"]:
+        print(_version_text())
+        return 0
     if argv and argv[0] == "estimate":
         return _estimate(argv[1:])
     if argv and argv[0] == "run":
@@ -207,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"phibench: error: {exc}", file=sys.stderr)
             return 2
     parser = argparse.ArgumentParser(prog="phibench", usage=USAGE)
-    parser.add_argument("--version", action="version", version=f"phibench {__version__}")
+    parser.add_argument("--version", action="store_true", help="the version, plugins and extras installed")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run a benchmark (Hydra overrides follow)")
     sub.add_parser("estimate", help="dry-run cost estimate (Hydra overrides follow)")

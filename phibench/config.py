@@ -9,14 +9,16 @@ own schema without touching this file.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 from phibench.limits import Limits
+from phibench.exceptions import PluginError, UnknownPluginError
 from phibench.registry import Registry
 
 GROUPS = ("detector", "dataset", "executor")
@@ -80,15 +82,23 @@ class RunConfig:
     dataset: Any = MISSING
     executor: Any = MISSING
     redactor: Any = None
-    reporters: list[str] = field(default_factory=lambda: ["json", "markdown", "html", "terminal"])
+    reporters: list[Any] = field(default_factory=lambda: ["json", "markdown", "html", "terminal"])
+    """Reporter names, in order; one with parameters as a mapping: ``{name: NAME, key: value}``."""
     run: RunSettings = field(default_factory=RunSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def config_dir() -> Path:
-    """The folder holding ``run.yaml`` and the groups: ``$PHIBENCH_CONFIG_DIR`` or ``configs/``."""
+    """The folder of the main config, ``run.yaml`` (package data of :mod:`phibench`). The groups'
+    YAML ships with the plugins that own them (:func:`register_configs`)."""
+    return Path(__file__).resolve().parent / "conf"
+
+
+def user_config_dir() -> Path | None:
+    """``$PHIBENCH_CONFIG_DIR``: a folder of your own YAML, laid out by group like a plugin's,
+    loaded last (its presets win over the plugins')."""
     env = os.environ.get("PHIBENCH_CONFIG_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+    return Path(env).expanduser() if env else None
 
 
 def plugin_defaults(cls: type) -> dict[str, Any]:
@@ -98,14 +108,74 @@ def plugin_defaults(cls: type) -> dict[str, Any]:
     return {f.name: v for f, v in zip(fields(params), asdict(params()).values(), strict=True)}
 
 
-def register_configs(registry: Registry, directory: Path | None = None) -> None:
-    """Register the schema, and a default node for every plugin that ships no YAML of its own,
-    so that ``detector=NAME`` works for any installed plugin."""
+CONFIG_GROUPS = (*PLUGIN_GROUPS, "experiment")
+"""Groups a plugin's config folder may hold; ``experiment`` is a named sweep (``+experiment=``)."""
+_PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
+
+
+@dataclass(frozen=True)
+class ShippedConfig:
+    """One YAML a plugin ships, as stored in Hydra's ConfigStore."""
+
+    group: str
+    name: str
+    path: Path
+    source: str
+    """``plugin (distribution)`` that ships it."""
+
+
+def shipped_configs(registry: Registry) -> list[ShippedConfig]:
+    """Every ``group/NAME.yaml`` in the plugins' config folders (then ``$PHIBENCH_CONFIG_DIR``),
+    in load order; the same ``group/NAME`` from two plugins is a :class:`PluginError`."""
+    folders = [(d.path, f"{d.plugin} ({d.distribution})") for d in registry.config_dirs]
+    out: dict[tuple[str, str], ShippedConfig] = {}
+    for folder, source in folders:
+        for group in CONFIG_GROUPS:
+            for path in sorted((folder / group).glob("*.yaml")):
+                key = (group, path.stem)
+                if key in out and out[key].path.resolve() != path.resolve():
+                    raise PluginError(f"config {group}/{path.stem} is shipped twice: by {out[key].source} "
+                                      f"({out[key].path}) and by {source} ({path})")
+                out[key] = ShippedConfig(group, path.stem, path, source)
+    if (user := user_config_dir()) is not None:
+        for group in CONFIG_GROUPS:
+            for path in sorted((user / group).glob("*.yaml")):
+                out[(group, path.stem)] = ShippedConfig(group, path.stem, path, "$PHIBENCH_CONFIG_DIR")
+    return list(out.values())
+
+
+def _node(cfg: ShippedConfig, registry: Registry) -> Any:
+    """The stored node: a plugin preset merged over its plugin's ``Params`` defaults, so the
+    YAML need only say what differs; an experiment as it is."""
+    node = OmegaConf.load(cfg.path)
+    if cfg.group not in PLUGIN_GROUPS:
+        return node
+    named = node.get("name", cfg.name)
+    if named != cfg.name:
+        raise PluginError(f"{cfg.path}: name {named!r} differs from the file name; a preset of "
+                          f"{cfg.group} {cfg.name!r} is {cfg.group}/{cfg.name}.yaml")
+    try:
+        cls = registry.get(cfg.group, cfg.name).cls
+    except UnknownPluginError:
+        raise PluginError(f"{cfg.path} ({cfg.source}) configures {cfg.group} {cfg.name!r}, which no "
+                          f"installed plugin registers") from None
+    return OmegaConf.merge({"name": cfg.name, **plugin_defaults(cls)}, node)
+
+
+def register_configs(registry: Registry) -> None:
+    """Register the schema, every YAML the plugins ship (merged over their ``Params`` defaults),
+    and a default node for every plugin that ships none, so ``detector=NAME`` works for any
+    installed plugin. Hydra finds them all in its ConfigStore, which is on its search path."""
     cs = ConfigStore.instance()
     cs.store(name="phibench_schema", node=RunConfig)
-    directory = directory or config_dir()
+    done = set()
+    for cfg in shipped_configs(registry):
+        header = _PACKAGE.search(cfg.path.read_text())
+        cs.store(group=cfg.group, name=cfg.name, node=_node(cfg, registry),
+                 package=header.group(1) if header else None, provider=cfg.source)
+        done.add((cfg.group, cfg.name))
     for group in PLUGIN_GROUPS:
         for name in registry.names(group):
-            if not (directory / group / f"{name}.yaml").exists():
+            if (group, name) not in done:
                 cls = registry.get(group, name).cls
                 cs.store(group=group, name=name, node={"name": name, **plugin_defaults(cls)})

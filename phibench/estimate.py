@@ -3,7 +3,7 @@
 The run's config is composed and validated as for ``phibench run``; the dataset is planned; the
 size of every planned frame is read from its DICOM header (no pixels decoded, no request sent).
 The detector turns a size into tokens with its provider's published image-token rule, plus the
-prompt's tokens and an expected answer length, and prices them from ``configs/pricing.yaml``.
+prompt's tokens and an expected answer length, and prices them from the VLM plugin's ``pricing.yaml``.
 
 A detector takes part by offering a classmethod ``estimator(params)`` that returns an object with
 ``usage(width, height) -> TokenUsage``, ``cost_usd(usage) -> float`` and ``describe() -> dict``

@@ -14,8 +14,17 @@ from collections.abc import Mapping
 
 from phibench.exceptions import ConfigError
 
-EXTRAS = ("easyocr", "rapidocr", "tesseract", "presidio", "spark", "mlflow")
-"""The extras ``pyproject.toml`` declares; ``all`` is every one of them."""
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "easyocr": ("easyocr", "torch", "torchvision", "easyocr_en_models"),
+    "rapidocr": ("rapidocr_onnxruntime",),
+    "tesseract": ("pytesseract",),
+    "presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract"),
+    "spark": ("pyspark",),
+    "mlflow": ("mlflow", "sqlalchemy", "alembic"),
+}
+"""The extras ``pyproject.toml`` declares (``all`` is every one), each with what it makes
+importable: the built-in plugins' ``requires`` name these."""
+EXTRAS = tuple(EXTRA_MODULES)
 
 
 class MissingExtraError(ConfigError):
@@ -43,3 +52,8 @@ def check(what: str, requires: Mapping[str, tuple[str, ...]]) -> None:
         missing = [m for m in modules if not installed(m)]
         if missing:
             raise MissingExtraError(what, extra, missing)
+
+
+def needs(*names: str) -> dict[str, tuple[str, ...]]:
+    """A built-in plugin's ``requires``: the named extras with what each makes importable."""
+    return {n: EXTRA_MODULES[n] for n in names}

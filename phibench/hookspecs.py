@@ -26,6 +26,9 @@ register_executors executor: :class:`phibench.executor.Executor`  ``executor=NAM
 register_reporters reporter: :class:`phibench.reporter.Reporter`  ``reporters=[NAME, ...]``
 register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr=NAME``, ``redactor.ocr=NAME``
 =================  ===========================================  ===============================
+
+A plugin may also ship presets and named sweeps as YAML: ``phibench_config_dirs`` returns the
+folders that hold them (see its docstring).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import os
+
     from phibench.registry import Register
 
 PROJECT = "phibench"
@@ -79,3 +84,24 @@ def phibench_register_reporters(register: "Register") -> None:
 @hookspec
 def phibench_register_ocr_engines(register: "Register") -> None:
     """Add OCR engine classes (:class:`phibench.ocr.OcrEngine`) shared by detectors and redactors."""
+
+
+@hookspec
+def phibench_config_dirs() -> "list[str | os.PathLike[str]]":
+    """Folders of config YAML this plugin ships inside its package, each laid out by config group:
+    ``detector/NAME.yaml`` (a preset of a detector this or another plugin registers),
+    ``dataset/``, ``executor/``, ``redactor/``, and ``experiment/NAME.yaml`` (``+experiment=NAME``;
+    a first line ``# @package _global_`` places it at the top, as in Hydra).
+
+    A plugin YAML states only what differs from its plugin's ``Params`` defaults: phibench merges
+    it over them (the schema node) and stores the result in Hydra's ConfigStore, so ``detector=NAME``
+    composes it like any shipped config. ``NAME`` must be the registered name (a ``name:`` key, if
+    given, must agree). Two distributions shipping the same ``group/NAME`` is an error that names
+    both. Other files in the folder (prompts, price tables) are the plugin's own data.
+
+    Example, in ``my_package/__init__.py`` beside the package's ``conf/`` folder::
+
+        @hookimpl
+        def phibench_config_dirs():
+            return [Path(__file__).parent / "conf"]
+    """

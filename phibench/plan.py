@@ -100,11 +100,11 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
             policy.check(params)
         specs[kind] = PluginSpec.of(kind, str(name), params)
         resolved[kind] = {"name": name, **asdict(params)}
-    reporters = [str(r) for r in raw.get("reporters", [])]
-    for name in reporters:
-        extras.check(f"reporter {name!r}", registry.get("reporter", name).cls.requires)
+    reporters, reporter_params = reporters_of(raw.get("reporters") or [], registry)
     settings = settings_of(raw.get("run") or {})
     resolved |= {"reporters": reporters, "run": asdict(settings), "report": asdict(report_of(raw.get("report") or {}))}
+    if reporter_params:
+        resolved["reporter_params"] = reporter_params
     return Validated(specs, reporters, settings, scrub(resolved))
 
 
@@ -123,6 +123,28 @@ def settings_of(run: dict[str, Any]) -> RunSettings:
         return RunSettings(**run, limits=lim)
     except TypeError as exc:
         raise ConfigError(f"run: {exc}. Limits: {', '.join(f.name for f in fields(Limits))}") from None
+
+
+def reporters_of(entries: list[Any], registry: Registry) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The reporters' names, and the parameters of those that take any, each checked against its
+    ``Params``. An entry is a name (``json``) or a mapping with one (``{name: mlflow, x: 1}``):
+    ``'reporters=[json,{name: summary_csv, decimals: 2}]'`` on the command line."""
+    names: list[str] = []
+    params: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        given = dict(entry) if isinstance(entry, dict) else {"name": entry}
+        name = str(given.pop("name", "") or "")
+        if not name:
+            raise ConfigError(f"reporters: an entry needs a name, e.g. {{name: json}}; got {entry!r}")
+        if name in names:
+            raise ConfigError(f"reporters: {name!r} is listed twice")
+        cls = registry.get("reporter", name).cls
+        extras.check(f"reporter {name!r}", cls.requires)
+        checked = validate_params(cls, given, where=f"reporter {name!r}")
+        names.append(name)
+        if is_dataclass(checked) and fields(checked):
+            params[name] = asdict(checked)
+    return names, params
 
 
 def report_of(node: dict[str, Any]) -> ReportSettings:

@@ -16,6 +16,7 @@ import functools
 import importlib
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -69,13 +70,23 @@ class Register:
         )
 
 
+@dataclass(frozen=True)
+class ConfigDir:
+    """A folder of config YAML a plugin ships (``phibench_config_dirs``)."""
+
+    path: Path
+    plugin: str
+    distribution: str
+
+
 @dataclass
 class Registry:
-    """All registered plugin classes, by kind then name."""
+    """All registered plugin classes, by kind then name, and the config folders plugins ship."""
 
     entries: dict[str, dict[str, Entry]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
+    config_dirs: list[ConfigDir] = field(default_factory=list)
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries[kind])
@@ -126,6 +137,10 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             dist = dists.get(id(impl.plugin), "(not installed)")
             impl.function(register=Register(registry, kind, impl.plugin_name, dist))
+    for impl in pm.hook.phibench_config_dirs.get_hookimpls():
+        dist = dists.get(id(impl.plugin), "(not installed)")
+        for path in impl.function() or []:
+            registry.config_dirs.append(ConfigDir(Path(path), impl.plugin_name, dist))
     return registry
 
 

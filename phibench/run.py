@@ -188,8 +188,9 @@ def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = Fal
     scorecard["run_dir"] = str(run_dir)
     scorecard["provenance"] = provenance.complete(meta.get("provenance"), df)
     scorecard = scrub(scorecard)
+    params = meta["config"].get("reporter_params") or {}
     for name in meta["config"].get("reporters", []):
-        reporter = registry.build("reporter", name)
+        reporter = registry.build("reporter", name, params.get(name))
         if quiet and getattr(reporter, "prints", False):
             continue
         reporter.report(scorecard, run_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from phibench.config import PLUGIN_GROUPS, config_dir
+from phibench.config import PLUGIN_GROUPS, shipped_configs
 from phibench.exceptions import ConfigError
 from phibench.registry import default_registry
 from phibench.run import plan
@@ -13,7 +13,7 @@ from tests.helpers import compose_run, phibench
 
 
 def shipped(group: str) -> list[str]:
-    return sorted(p.stem for p in (config_dir() / group).glob("*.yaml"))
+    return sorted(c.name for c in shipped_configs(default_registry()) if c.group == group)
 
 
 @pytest.mark.parametrize(("group", "name"), [(g, n) for g in PLUGIN_GROUPS for n in shipped(g)])
@@ -28,10 +28,11 @@ def test_each_shipped_option_composes_and_validates(group, name):
 
 def test_each_shipped_yaml_names_a_registered_plugin_of_its_group():
     registry = default_registry()
-    for group in PLUGIN_GROUPS:
-        for name in shipped(group):
-            assert OmegaConf.load(config_dir() / group / f"{name}.yaml").name == name
-            registry.get(group, name)
+    configs = [c for c in shipped_configs(registry) if c.group in PLUGIN_GROUPS]
+    assert {c.group for c in configs} == set(PLUGIN_GROUPS) and all("phibench" in c.source for c in configs)
+    for c in configs:
+        assert OmegaConf.load(c.path).get("name", c.name) == c.name
+        registry.get(c.group, c.name)
 
 
 def test_overrides_reach_plugin_params_and_defaults_are_resolved():
@@ -88,3 +89,30 @@ def test_the_report_node_is_typed_and_the_old_show_phi_key_says_where_it_went():
     with pytest.raises(ConfigError, match="is now report.show_phi"):
         plan(compose_run("+run.show_phi=true"), default_registry())
     assert plan(compose_run(), default_registry()).resolved["report"]["show_phi"] is False
+
+
+def test_each_shipped_preset_states_only_what_differs_from_its_plugin_defaults():
+    from phibench.config import plugin_defaults
+
+    registry = default_registry()
+    for c in shipped_configs(registry):
+        if c.group not in PLUGIN_GROUPS:
+            continue
+        defaults = plugin_defaults(registry.get(c.group, c.name).cls)
+        given = OmegaConf.to_container(OmegaConf.load(c.path))
+        restated = [k for k, v in given.items() if k != "name" and defaults.get(k, object()) == v]
+        assert not restated, f"{c.group}/{c.name}.yaml restates defaults: {restated}"
+
+
+def test_a_user_preset_folder_wins_and_a_preset_of_no_plugin_is_refused(tmp_path, monkeypatch):
+    from phibench.config import register_configs
+    from phibench.exceptions import PluginError
+
+    (tmp_path / "detector").mkdir()
+    (tmp_path / "detector" / "local.yaml").write_text("min_score: 0.8\n")
+    monkeypatch.setenv("PHIBENCH_CONFIG_DIR", str(tmp_path))
+    cfg = compose_run("detector=local")
+    assert cfg.detector.min_score == 0.8 and cfg.detector.ocr == "easyocr"  # the rest: the defaults
+    (tmp_path / "detector" / "nobody.yaml").write_text("x: 1\n")
+    with pytest.raises(PluginError, match="no installed plugin registers"):
+        register_configs(default_registry())

@@ -1,5 +1,6 @@
 """A real third-party plugin package, installed with pip, found through its entry point."""
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,24 @@ def test_without_the_package_the_name_is_unknown(tmp_path):
     out = phibench(dict(os.environ), "run", "detector=burned_in_flag", f"hydra.run.dir={tmp_path}")
     assert out.returncode == 2
     assert "unknown detector 'burned_in_flag'" in out.stderr and "flag_none" in out.stderr
+
+
+def test_a_plugin_ships_its_own_preset_and_a_reporter_with_parameters(installed, tmp_path, pydicom_test_dir):
+    run_dir = tmp_path / "run"
+    out = phibench(
+        installed, "run", "detector=header_says", "dataset=synthetic", "dataset.n=6", f"dataset.out={tmp_path / 'data'}",
+        "executor=inline", "run.progress=false", "reporters=[json,{name: summary_csv, decimals: 2, metrics: [specificity]}]",
+        f"hydra.run.dir={run_dir}",
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    sc = json.loads((run_dir / "scorecard.json").read_text())
+    assert sc["config"]["detector"] == {"name": "header_says", "missing_means_phi": False}  # the preset
+    assert sc["config"]["reporter_params"] == {"summary_csv": {"decimals": 2, "metrics": ["specificity"]}}
+    rows = (run_dir / "summary.csv").read_text().splitlines()
+    spec = sc["metrics"]["specificity"]["value"]
+    assert spec is not None and rows == ["metric,value", f"specificity,{round(spec, 2)}"]
+    bad = phibench(installed, "run", "detector=header_says", "dataset=folder", f"dataset.root={pydicom_test_dir}",
+                   "reporters=[{name: summary_csv, decimal: 2}]", f"hydra.run.dir={tmp_path / 'bad'}")
+    assert bad.returncode == 2 and "reporter 'summary_csv'" in bad.stderr and "decimals" in bad.stderr
+    listed = phibench(installed, "--version")
+    assert "phibench-example-plugin 0.3.1" in listed.stdout

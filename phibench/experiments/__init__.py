@@ -1,1 +1,1 @@
-"""Experiments: named sweeps (``configs/experiment/``) and the tables they write."""
+"""Experiments: named sweeps (``experiment/`` in a plugin's config folder) and the tables they write."""

@@ -31,6 +31,7 @@ from typing import Any, Optional
 
 import pyarrow.parquet as pq
 
+from phibench import extras
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.executor import Executor, RowSink
 from phibench.pipeline import PipelineSpec, Task
@@ -43,7 +44,7 @@ POLL_SECONDS = 0.5
 class SparkExecutor(Executor):
     """Runs tasks in Spark: ``local[*]``, ``local[N]``, ``spark://host:port`` or ``existing``."""
 
-    requires = {"spark": ("pyspark",)}
+    requires = extras.needs("spark")
 
     @dataclass
     class Params:

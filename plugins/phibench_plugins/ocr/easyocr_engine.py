@@ -18,6 +18,7 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
+from phibench import extras
 from phibench.exceptions import ConfigError
 from phibench.ocr import OcrEngine, TextBox, as_grey_or_bgr, box_around
 from phibench.versions import distribution_version
@@ -114,7 +115,7 @@ class EasyOcrParams:
 class EasyOcrEngine(OcrEngine):
     """EasyOCR reader on the CPU, built once per worker in :meth:`setup`."""
 
-    requires = {"easyocr": ("easyocr", "torch", "torchvision", "easyocr_en_models")}
+    requires = extras.needs("easyocr")
 
     Params = EasyOcrParams
 

@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from phibench import extras
 from phibench.exceptions import ConfigError
 from phibench.ocr import OcrEngine, TextBox, as_grey_or_bgr, box_around
 from phibench.versions import distribution_version
@@ -86,7 +87,7 @@ class RapidOcrParams:
 class RapidOcrEngine(OcrEngine):
     """RapidOCR's detector + classifier + recogniser, built once per worker in :meth:`setup`."""
 
-    requires = {"rapidocr": ("rapidocr_onnxruntime",)}
+    requires = extras.needs("rapidocr")
 
     Params = RapidOcrParams
 

@@ -31,6 +31,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from phibench import extras
 from phibench.versions import distribution_version
 from phibench.exceptions import ConfigError
 from phibench.ocr import OcrEngine, TextBox
@@ -88,7 +89,7 @@ class TesseractParams:
 class TesseractEngine(OcrEngine):
     """One ``tesseract`` process per image, word boxes with Tesseract's confidence / 100."""
 
-    requires = {"tesseract": ("pytesseract",)}
+    requires = extras.needs("tesseract")
 
     Params = TesseractParams
 

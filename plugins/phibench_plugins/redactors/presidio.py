@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from phibench import extras
 from phibench.frame import Frame
 from phibench.records import Detection
 from phibench.records.ground_truth import Box
@@ -32,7 +33,7 @@ class PresidioRedactorParams(RedactorParams, PresidioParams):
 class PresidioRedactor(Redactor):
     """Masks Presidio's findings (or, with ``mode=all_text``, every word its OCR read)."""
 
-    requires = {"presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract")}
+    requires = extras.needs("presidio")
 
     Params = PresidioRedactorParams
 

@@ -38,11 +38,12 @@ import os
 import re
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
 
+from phibench import extras
 from phibench.exceptions import ConfigError
 from phibench.reporter import Reporter, report_settings
 from phibench.secrets import redact_text, redact_url
@@ -180,7 +181,7 @@ def _experiment_id(client: Any, uri: str) -> str:
 
 
 class MlflowReporter(Reporter):
-    requires: ClassVar[dict[str, tuple[str, ...]]] = {"mlflow": ("mlflow", "sqlalchemy", "alembic")}
+    requires = extras.needs("mlflow")
     """The ``mlflow`` extra: the client and what its ``sqlite:`` store needs."""
 
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from phibench import extras
 from phibench.detector import Detector
 from phibench.frame import Frame
 from phibench.records import Detection, Entity
@@ -20,7 +21,7 @@ class PresidioDetector(Detector):
     processes (:func:`phibench.detector.cpu_time`).
     """
 
-    requires = {"presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract")}
+    requires = extras.needs("presidio")
 
     Params = PresidioParams
     needs_header: ClassVar[bool] = True
