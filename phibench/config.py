@@ -30,13 +30,18 @@ OPTIONAL_GROUPS = ("redactor",)
 PLUGIN_GROUPS = GROUPS + OPTIONAL_GROUPS
 
 
+PRICE_PER_CORE_HOUR_USD = 0.045
+"""The default price of local compute: USD per CPU core-hour (AWS c7i on-demand, us-east-1, per
+vCPU-hour, 2025 list price, $0.08925 per 2 vCPU)."""
+
+
 @dataclass
 class RunSettings:
     """Settings of the run itself, under ``run.`` on the command line."""
 
-    price_per_core_hour_usd: float = 0.045
-    """Prices local compute: USD per CPU core-hour (default: AWS c7i on-demand, us-east-1, per
-    vCPU-hour, 2025 list price, $0.08925 per 2 vCPU). Set your own hardware's figure."""
+    price_per_core_hour_usd: float = PRICE_PER_CORE_HOUR_USD
+    """Prices local compute: USD per CPU core-hour (default :data:`PRICE_PER_CORE_HOUR_USD`).
+    Set your own hardware's figure."""
     batch_size: int = 8
     """Frames handed to the detector per call."""
     flush_rows: int = 32

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
+from phibench.dicom.fill import FILLS
 from phibench.ocr import TextBox
 from phibench.records import Detection, Entity
 from phibench.redaction.geometry import inside_share
 from phibench.redactor import RedactorParams
 
 MODES = ("all_text", "entities")
-FILLS = ("black", "background", "contrast")
 SYNTAXES = ("explicit", "lossless")
 
 

@@ -16,12 +16,11 @@ from phibench.scoring.confusion import Confusion
 from phibench.scoring.curves import threshold_free
 from phibench.scoring.per_category import per_category
 from phibench.scoring.redaction import redaction_quality
+from phibench.simulated import SUFFIX as SIMULATED_SUFFIX
 
 SCHEMA_VERSION = "1.2"
 """1.2 added ``provenance`` (set by :func:`phibench.run.report`; see :mod:`phibench.provenance`)
 and ``threshold_free`` (:mod:`phibench.scoring.curves`)."""
-SIMULATED_SUFFIX = " (simulated)"
-"""Marks an endpoint that declared itself a local test server: its scorecard measures the pipeline."""
 
 
 def _throughput(df: pd.DataFrame) -> tuple[float | None, float]:

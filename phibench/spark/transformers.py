@@ -33,10 +33,11 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 from pyspark.sql.types import StructType
 
+from phibench.config import PRICE_PER_CORE_HOUR_USD
 from phibench.pipeline import PipelineSpec
 from phibench.registry import default_registry
-from phibench.specs import PluginSpec
 from phibench.spark.detect import DETECTION_SCHEMA, detect_batches
+from phibench.specs import PluginSpec
 
 
 def _json_object(value: Any) -> str:
@@ -79,7 +80,7 @@ class DicomTransformer(Transformer, HasInputCol, DefaultParamsReadable, DefaultP
         super().__init__()
         self._setDefault(
             inputCol="path", frameCol="", pluginParams="{}", batchSize=8, threadsPerWorker=1,
-            pricePerCoreHourUsd=0.045,
+            pricePerCoreHourUsd=PRICE_PER_CORE_HOUR_USD,
         )
 
     def plugin_name(self) -> str:
@@ -140,7 +141,7 @@ class PhiDetector(DicomTransformer):
         detectorParams: dict[str, Any] | None = None,
         batchSize: int = 8,
         threadsPerWorker: int = 1,
-        pricePerCoreHourUsd: float = 0.045,
+        pricePerCoreHourUsd: float = PRICE_PER_CORE_HOUR_USD,
     ) -> None:
         super().__init__()
         self._setDefault(detector="local")
@@ -156,7 +157,7 @@ class PhiDetector(DicomTransformer):
         detectorParams: dict[str, Any] | None = None,
         batchSize: int = 8,
         threadsPerWorker: int = 1,
-        pricePerCoreHourUsd: float = 0.045,
+        pricePerCoreHourUsd: float = PRICE_PER_CORE_HOUR_USD,
     ) -> "PhiDetector":
         kwargs = dict(self._input_kwargs)
         if "detectorParams" in kwargs:

@@ -23,9 +23,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
+from phibench.simulated import HEADER
 from phibench.testing.replies import Behaviour, Reply, Request, image_key
 
-SIMULATED_HEADER = "x-phibench-simulated"
+SIMULATED_HEADER = HEADER
 
 
 class _HTTPServer(ThreadingHTTPServer):

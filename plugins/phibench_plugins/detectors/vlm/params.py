@@ -9,15 +9,13 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from phibench.exceptions import ConfigError
 from phibench.records import TokenUsage
+from phibench import simulated
 from phibench.secrets import redact_url
 from phibench_plugins.detectors.vlm.cache import MODES
 from phibench_plugins.detectors.vlm.image import FORMATS
 
-SIMULATED_HEADER = "x-phibench-simulated"
-"""Response header by which a local test server (:mod:`phibench.testing`) declares itself."""
-SIMULATED_SUFFIX = " (simulated)"
-"""Appended to the endpoint of such answers; equals ``phibench.scoring.scorecard.SIMULATED_SUFFIX``
-(not imported: the scoring modules take a second to import, and every process registers plugins)."""
+SIMULATED_HEADER = simulated.HEADER
+SIMULATED_SUFFIX = simulated.SUFFIX
 
 
 @dataclass(frozen=True)
