@@ -17,24 +17,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from phibench import figures
+from phibench import figures, page
 from phibench.compare.auroc import METRIC as AUROC
 from phibench.compare.comparison import Comparison
 from phibench.compare.formats import metric_title, notes, pairs_frame, runs_frame
 from phibench.compare.table import run_rows
 
-TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{{ title }}</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; padding: 0 1em; }
-h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
-table { border-collapse: collapse; margin: .5em 0 1em; } td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } .plot { max-width: 100%; } .note { color: #666; font-size: .9em; }
-.plots { display: flex; flex-wrap: wrap; gap: 12px; } tr.significant td { background: #fde8e8; }
-</style></head>
-<body>
+TEMPLATE = page.head(""".plots { display: flex; flex-wrap: wrap; gap: 12px; } tr.significant td { background: #fde8e8; }
+""") + """<body>
 <h1>{{ title }}</h1>
 <ul class="note" id="notes">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>
 

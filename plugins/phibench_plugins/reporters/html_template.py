@@ -4,23 +4,15 @@ It links to nothing and loads nothing: no script, no font, no stylesheet, no ``h
 Every value is autoescaped.
 """
 
-TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{{ title }}</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
-h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
-table { border-collapse: collapse; margin: .5em 0 1em; } td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } .plot { max-width: 100%; } .note { color: #666; font-size: .9em; }
-.warn { background: #fff3cd; padding: .5em 1em; border: 1px solid #e0c060; }
+from phibench import page
+
+TEMPLATE = page.head(""".warn { background: #fff3cd; padding: .5em 1em; border: 1px solid #e0c060; }
 .cases { display: flex; flex-wrap: wrap; gap: 12px; }
 .case { border: 1px solid #ccc; padding: 6px; width: 340px; background: #fafafa; }
 .case img { max-width: 100%; display: block; margin-bottom: 4px; background: #000; }
 .case .msg { font-family: ui-monospace, monospace; font-size: .85em; white-space: pre-wrap; word-break: break-word; color: #900; }
 .key span { display: inline-block; width: 1em; height: 1em; vertical-align: middle; margin: 0 .3em 0 1em; }
-</style></head>
-<body>
+""") + """<body>
 <h1>{{ title }}</h1>
 <p class="note">Rates are over answered, labeled samples, with 95% Wilson intervals; errors are counted apart and never as
 negatives. Made from results.parquet of {{ sc.run_dir }}.</p>
