@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import ClassVar
 
+from phibench.exceptions import PluginError
 from phibench.frame import Frame
 from phibench.plugin import Plugin
 from phibench.records import Detection, SampleError
@@ -51,6 +52,9 @@ class Detector(Plugin):
             t0, c0 = time.perf_counter(), cpu_time()
             try:
                 det = self.detect(frame)
+                if not isinstance(det, Detection):
+                    raise PluginError(f"{type(self).__name__}.detect returned {type(det).__name__}, "
+                                      f"not a phibench.records.Detection")
             except Exception as exc:  # noqa: BLE001 - any failure is that sample's error
                 det = Detection.failed(SampleError.from_exception(frame.sample.path, "detect", exc))
             out.append(det.timed(time.perf_counter() - t0, cpu_time() - c0))

@@ -29,6 +29,55 @@ register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.oc
 
 A plugin may also ship presets and named sweeps as YAML: ``phibench_config_dirs`` returns the
 folders that hold them (see its docstring).
+
+Every kind in a few lines
+-------------------------
+Each class below is registered with ``register.add("name", Cls)`` in its kind's hook; every name
+used is importable from :mod:`phibench`. ``Params`` is the config schema (``detector.k=v``);
+``requires = {"extra": ("module",)}`` names an optional dependency, checked before a run.
+
+*Detector* -- answer, for one rendered frame, whether PHI is burned in::
+
+    class HeaderFlag(Detector):
+        needs_header = True                          # Frame.header holds the DICOM dataset
+        @dataclass
+        class Params:
+            missing_means_phi: bool = True
+        def detect(self, frame: Frame) -> Detection:  # raising is fine: it becomes this frame's error
+            v = frame.header.get("BurnedInAnnotation")
+            return Detection(has_phi=v == "YES" or (v is None and self.params.missing_means_phi))
+
+  Remote detectors override ``detect_many(frames)`` for concurrency; load models in ``setup()``.
+  ``phibench.testing.plugins.check_detector`` checks one against the contract in your tests.
+
+*OCR engine* -- read text boxes, shared by detectors and redactors (``detector.ocr=NAME``)::
+
+    class MyOcr(OcrEngine):
+        def setup(self): self.model = load()          # once per worker
+        def read(self, image) -> list[TextBox]: ...   # image: the frame's uint8 pixels
+
+*Redactor* -- choose the boxes to mask; the core masks the stored values and writes the DICOM::
+
+    class Everything(Redactor):                       # Params extend RedactorParams
+        def boxes(self, frame, detection): return [(0, 0, frame.image.shape[1], frame.image.shape[0])]
+
+*Dataset* -- plan samples with their ground truth::
+
+    class MyFiles(Dataset):
+        def plan(self): yield Sample("a.dcm#0", "/data/a.dcm", 0, "mine"), GroundTruth(has_phi=True)
+
+*Executor* -- run the per-sample pipeline somewhere (the built-ins: ``inline``, ``spark``);
+  see :class:`phibench.executor.Executor`.
+
+*Reporter* -- turn a finished scorecard into an output; parameters come from its ``Params``
+  (``'reporters=[json,{name: summary_csv, decimals: 2}]'``)::
+
+    class SummaryCsv(Reporter):
+        def report(self, scorecard: dict, run_dir: Path) -> None:
+            (run_dir / "summary.csv").write_text(f"recall,{scorecard['metrics']['recall']['value']}")
+
+A complete, installable example (a detector, a preset YAML, a reporter with parameters) is
+``tests/plugin_package/``.
 """
 
 from __future__ import annotations
