@@ -1,11 +1,11 @@
 """The per-sample pipeline: the same function runs inline and inside Spark workers.
 
 For each file: read once, render each planned frame once, hand frames to the detector in small
-batches, and turn every outcome into a plain result row. With a redactor, a file's frames are kept
-until all of them have their detection; then the file is redacted (:mod:`phibench.redaction`),
-reusing the frames and their OCR, and its rows carry the redaction columns. No exception escapes
-for a sample: a failure at any stage becomes that sample's error row (or redaction error), and an
-error is never "no PHI".
+batches, and turn every outcome into a result row (:class:`~phibench.records.ResultRow`). With
+a redactor, a file's frames are kept until all of them have their detection; then the file is
+redacted (:mod:`phibench.redaction`), reusing the frames and their OCR, and its rows carry the
+redaction columns. No exception escapes for a sample: a failure at any stage becomes that
+sample's error row (or redaction error), and an error is never "no PHI".
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from phibench import worker
 from phibench.context import RunContext
@@ -24,9 +23,9 @@ from phibench.detector import Detector
 from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.limits import DEFAULT_LIMITS, Limits
-from phibench.records import Detection, GroundTruth, Sample, SampleError
+from phibench.records import Detection, GroundTruth, ResultRow, Sample, SampleError
 from phibench.redaction import FileRedaction, Item, RedactionSpec
-from phibench.redaction.stage import abandoned_columns, empty_columns
+from phibench.redaction.stage import abandoned_columns
 from phibench.secrets import redact_text
 from phibench.specs import PluginSpec
 
@@ -80,7 +79,7 @@ file), ``"detect"`` (one batch) or ``"redact"`` (one file). Executors use it to 
 
 def process(
     tasks: Iterable[Task], spec: PipelineSpec, watch: Watch | None = None
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[list[ResultRow]]:
     """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch
     (file by file when redacting)."""
     detector: Detector = worker.instance(spec.detector, spec.context)
@@ -125,22 +124,22 @@ class _Files:
     def __init__(self, redaction: FileRedaction | None, watch: Watch) -> None:
         self.redaction, self.watch = redaction, watch
         self.expected: dict[str, int] = {}
-        self.items: dict[str, list[tuple[Item, dict[str, Any], Task]]] = {}
-        self.loose: list[dict[str, Any]] = []
+        self.items: dict[str, list[tuple[Item, ResultRow, Task]]] = {}
+        self.loose: list[ResultRow] = []
 
     def open(self, tasks: list[Task]) -> None:
         path = tasks[0].sample.path
         self.expected[path] = self.expected.get(path, 0) + len(tasks)
         self.items.setdefault(path, [])
 
-    def add(self, task: Task, frame: Frame | None, det: Detection, row: dict[str, Any]) -> None:
+    def add(self, task: Task, frame: Frame | None, det: Detection, row: ResultRow) -> None:
         if self.redaction is None:
-            self.loose.append(row | empty_columns())
+            self.loose.append(row)  # the redaction columns keep their null defaults
             return
         item = Item(task.sample, task.truth, frame, det)
         self.items[task.sample.path].append((item, row, task))
 
-    def ready(self) -> Iterator[list[dict[str, Any]]]:
+    def ready(self) -> Iterator[list[ResultRow]]:
         if self.loose:
             rows, self.loose = self.loose, []
             yield rows
@@ -151,7 +150,7 @@ class _Files:
             del self.expected[path]
             self.watch("redact", [task for _, _, task in got])
             cols = self.redaction.run(path, [item for item, _, _ in got])
-            yield [row | cols[item.sample.sample_id] for item, row, _ in got]
+            yield [row.with_redaction(cols[item.sample.sample_id]) for item, row, _ in got]
 
 
 def remaining(tasks: Iterable[Task], done: set[str], whole_files: bool) -> list[Task]:
@@ -168,15 +167,16 @@ def remaining(tasks: Iterable[Task], done: set[str], whole_files: bool) -> list[
 
 def failed_rows(
     tasks: Iterable[Task], error: SampleError, spec: PipelineSpec
-) -> list[dict[str, Any]]:
+) -> list[ResultRow]:
     """Error rows for ``tasks`` without running them (e.g. a file that killed its worker). In a
     redacting run they say ``redaction=failed``, and no copy of the file stays under
     ``redacted/``: nothing vouches for one an earlier attempt may have left."""
     where = f"{socket.gethostname()}:{os.getpid()}"
     rows = [_row(t, Detection.failed(error), spec, where, 0.0, 0.0) for t in tasks]
     if spec.redaction is None:
-        return [r | empty_columns() for r in rows]
-    return [r | abandoned_columns(spec.redaction, r["path"], f"redact: not redacted: {error}") for r in rows]
+        return rows
+    message = f"redact: not redacted: {error}"
+    return [r.with_redaction(abandoned_columns(spec.redaction, r.path, message)) for r in rows]
 
 
 def _render_file(
@@ -205,7 +205,7 @@ def _render_file(
 
 def _detect(
     detector: Detector, batch: list[tuple[Task, Frame, float]], spec: PipelineSpec, where: str
-) -> list[tuple[Task, Frame, Detection, dict[str, Any]]]:
+) -> list[tuple[Task, Frame, Detection, ResultRow]]:
     frames = [frame for _, frame, _ in batch]
     try:
         detections = detector.detect_many(frames)
@@ -224,32 +224,32 @@ def _detect(
 
 def _row(
     task: Task, det: Detection, spec: PipelineSpec, where: str, render_s: float, cost: float
-) -> dict[str, Any]:
+) -> ResultRow:
     s, err = task.sample, det.error
-    return {
-        "sample_id": s.sample_id,
-        "path": s.path,
-        "frame": s.frame,
-        "dataset": s.dataset,
-        "has_phi_true": task.truth.has_phi,
-        "has_phi_pred": det.has_phi,
-        "error": str(err) if err else None,
-        "error_stage": err.stage if err else None,
-        "error_type": err.exc_type if err else None,
-        "confidence": det.confidence,
-        "entities": det.entities_json(),
-        "truth_regions": task.truth.regions_json(),
-        "detector": spec.detector.name,
-        "endpoint": redact_text(det.endpoint) if det.endpoint else det.endpoint,
-        "input_tokens": det.usage.input_tokens,
-        "output_tokens": det.usage.output_tokens,
-        "latency_s": det.latency_s,
-        "attempts": det.attempts,
-        "cpu_s": det.cpu_s,
-        "render_s": render_s,
-        "cost_usd": cost,
-        "worker": where,
-        "session_id": spec.session_id,
-        "session_started_at": spec.session_started_at,
-        "finished_at": time.time(),
-    }
+    return ResultRow(
+        sample_id=s.sample_id,
+        path=s.path,
+        frame=s.frame,
+        dataset=s.dataset,
+        has_phi_true=task.truth.has_phi,
+        has_phi_pred=det.has_phi,
+        error=str(err) if err else None,
+        error_stage=err.stage if err else None,
+        error_type=err.exc_type if err else None,
+        confidence=det.confidence,
+        entities=det.entities,
+        truth_regions=task.truth.regions,
+        detector=spec.detector.name,
+        endpoint=redact_text(det.endpoint) if det.endpoint else det.endpoint,
+        input_tokens=det.usage.input_tokens,
+        output_tokens=det.usage.output_tokens,
+        latency_s=det.latency_s,
+        attempts=det.attempts,
+        cpu_s=det.cpu_s,
+        render_s=render_s,
+        cost_usd=cost,
+        worker=where,
+        session_id=spec.session_id,
+        session_started_at=spec.session_started_at,
+        finished_at=time.time(),
+    )

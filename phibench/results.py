@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,55 +22,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from phibench import files
+from phibench.records import ResultRow
 
-SCHEMA = pa.schema(
-    [
-        pa.field("sample_id", pa.string(), nullable=False),
-        pa.field("path", pa.string()),
-        pa.field("frame", pa.int32()),
-        pa.field("dataset", pa.string()),
-        pa.field("has_phi_true", pa.bool_()),
-        pa.field("has_phi_pred", pa.bool_()),
-        pa.field("error", pa.string()),
-        pa.field("error_stage", pa.string()),
-        pa.field("error_type", pa.string()),
-        pa.field("confidence", pa.float64()),
-        pa.field("entities", pa.string()),
-        pa.field("truth_regions", pa.string()),
-        pa.field("detector", pa.string()),
-        pa.field("endpoint", pa.string()),
-        pa.field("input_tokens", pa.int64()),
-        pa.field("output_tokens", pa.int64()),
-        pa.field("latency_s", pa.float64()),
-        pa.field("attempts", pa.int32()),
-        pa.field("cpu_s", pa.float64()),
-        pa.field("render_s", pa.float64()),
-        pa.field("cost_usd", pa.float64()),
-        pa.field("worker", pa.string()),
-        pa.field("session_id", pa.string()),
-        pa.field("session_started_at", pa.float64()),
-        pa.field("finished_at", pa.float64()),
-        # redaction (null when the run has no redactor; see phibench.redaction.stage)
-        pa.field("redaction", pa.string()),
-        pa.field("redaction_reason", pa.string()),
-        pa.field("redacted_path", pa.string()),
-        pa.field("quarantine_path", pa.string()),
-        pa.field("redaction_boxes", pa.string()),
-        pa.field("pixels_changed", pa.bool_()),
-        pa.field("image_height", pa.int32()),
-        pa.field("image_width", pa.int32()),
-        pa.field("residual_regions", pa.string()),
-        pa.field("redact_error", pa.string()),
-        pa.field("redact_error_stage", pa.string()),
-        pa.field("redact_s", pa.float64()),
-        pa.field("redact_cpu_s", pa.float64()),
-    ]
-)
-"""Columns of ``results.parquet``. JSON strings hold entities and ground-truth regions (PHI).
-
-``redaction`` is ``masked`` (this frame's pixels were changed), ``untouched`` or ``failed``;
-``redaction_boxes`` the padded boxes filled in this frame; ``residual_regions`` the indices of
-ground-truth PHI regions still readable after redaction (null: not checked)."""
+SCHEMA = ResultRow.arrow_schema()
+"""Columns of ``results.parquet``, derived from :class:`~phibench.records.ResultRow` (whose
+fields document each column). JSON strings hold entities and ground-truth regions (PHI)."""
 
 COLUMNS = SCHEMA.names
 
@@ -83,21 +39,27 @@ class ResultStore:
         self._tag = uuid.uuid4().hex[:12]
         self._seq = 0
 
-    def append(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Write ``rows`` as one new part, atomically. Returns the number of rows written."""
-        rows = list(rows)
-        if not rows:
+    def append(self, rows: Iterable[ResultRow | Mapping[str, Any]]) -> int:
+        """Write ``rows`` as one new part, atomically. Returns the number of rows written.
+
+        Rows are :class:`~phibench.records.ResultRow` objects, stored through their
+        :meth:`~phibench.records.ResultRow.to_record`; a plain mapping of stored values (a row
+        read back, a test's partial row) is accepted too, its missing columns null."""
+        records = [r.to_record() if isinstance(r, ResultRow) else r for r in rows]
+        if not records:
             return 0
-        unknown = {k for r in rows for k in r} - set(COLUMNS)
+        unknown = {k for r in records for k in r} - set(COLUMNS)
         if unknown:  # a misspelt key would otherwise become a silent null column
             raise ValueError(f"result rows carry unknown columns: {', '.join(sorted(unknown))}")
-        table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=SCHEMA)
+        table = pa.Table.from_pylist(
+            [{c: r.get(c) for c in COLUMNS} for r in records], schema=SCHEMA
+        )
         if not self.path.is_dir():
             files.private_dir(self.path)
         self._seq += 1
         final = self.path / f"part-{self._tag}-{self._seq:06d}.parquet"
         files.write_atomic(final, lambda tmp: pq.write_table(table, tmp))
-        return len(rows)
+        return len(records)
 
     def read(self) -> pd.DataFrame:
         """All rows, one per sample (the latest wins), in sample-id order."""
@@ -130,10 +92,10 @@ class BufferedAppender:
 
     def __init__(self, store: ResultStore, flush_rows: int, flush_seconds: float) -> None:
         self.store, self.flush_rows, self.flush_seconds = store, flush_rows, flush_seconds
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[ResultRow | Mapping[str, Any]] = []
         self.last = time.monotonic()
 
-    def add(self, rows: list[dict[str, Any]]) -> bool:
+    def add(self, rows: list[ResultRow] | list[Mapping[str, Any]]) -> bool:
         """Buffer ``rows``; True when that flushed the buffer."""
         self.buffer.extend(rows)
         due = time.monotonic() - self.last >= self.flush_seconds

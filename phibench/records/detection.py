@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from phibench.records.ground_truth import Box
 from phibench.records.sample_error import SampleError
@@ -24,6 +26,28 @@ class Entity:
 
     score: float | None = None
     """The detector's confidence in this entity, 0..1, when it has one."""
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Entity":
+        """An entity from its stored form (:meth:`list_to_json`); missing keys take the defaults
+        and extra keys (``frame`` in a Spark answer) are ignored. Values are kept as stored."""
+        box = d.get("box")
+        return cls(
+            category=d.get("category") or "",
+            text=d.get("text") or "",
+            box=tuple(box) if box else None,  # type: ignore[arg-type]
+            score=d.get("score"),
+        )
+
+    @staticmethod
+    def list_to_json(entities: Iterable["Entity"]) -> str:
+        """Entities as a JSON array, the form stored in ``results.parquet`` (``entities``)."""
+        return json.dumps([asdict(e) for e in entities])
+
+    @classmethod
+    def list_from_json(cls, text: str | None) -> tuple["Entity", ...]:
+        """Entities back from :meth:`list_to_json`'s form; null or empty text is none."""
+        return tuple(cls.from_dict(d) for d in json.loads(text)) if text else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,4 +112,5 @@ class Detection:
         )
 
     def entities_json(self) -> str:
-        return json.dumps([asdict(e) for e in self.entities])
+        """The entities in their stored form (:meth:`Entity.list_to_json`)."""
+        return Entity.list_to_json(self.entities)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -111,6 +111,28 @@ class TextRegion:
             raise ValueError(f"region is_phi {exc}") from None
         return cls(box=(left, top, width, height), text=text, is_phi=is_phi, category=category)
 
+    @staticmethod
+    def list_to_json(regions: Iterable["TextRegion"]) -> str:
+        """Regions as a JSON array, the form stored in ``results.parquet`` (``truth_regions``)."""
+        return json.dumps([asdict(r) for r in regions])
+
+    @classmethod
+    def list_from_json(cls, text: str | None) -> tuple["TextRegion", ...]:
+        """Regions from a JSON array of region objects, each validated by :meth:`from_dict`;
+        :class:`ValueError` names the bad one. Null or empty text is no region."""
+        if not text:
+            return ()
+        value = json.loads(text)  # JSONDecodeError is a ValueError; its message quotes nothing
+        if not isinstance(value, list):
+            raise ValueError(f"regions must be a JSON list of region objects, got a {_kind(value)}")
+        regions = []
+        for k, d in enumerate(value, start=1):
+            try:
+                regions.append(cls.from_dict(d))
+            except ValueError as exc:
+                raise ValueError(f"region {k}: {exc}") from None
+        return tuple(regions)
+
 
 @dataclass(frozen=True, slots=True)
 class GroundTruth:
@@ -128,20 +150,9 @@ class GroundTruth:
 
     def regions_json(self) -> str:
         """Regions as a JSON array, the form stored in ``results.parquet``."""
-        return json.dumps([asdict(r) for r in self.regions])
+        return TextRegion.list_to_json(self.regions)
 
     @staticmethod
     def regions_from_json(text: str | None) -> tuple[TextRegion, ...]:
         """Regions from a JSON array of region objects; :class:`ValueError` names the bad one."""
-        if not text:
-            return ()
-        value = json.loads(text)  # JSONDecodeError is a ValueError; its message quotes nothing
-        if not isinstance(value, list):
-            raise ValueError(f"regions must be a JSON list of region objects, got a {_kind(value)}")
-        regions = []
-        for k, d in enumerate(value, start=1):
-            try:
-                regions.append(TextRegion.from_dict(d))
-            except ValueError as exc:
-                raise ValueError(f"region {k}: {exc}") from None
-        return tuple(regions)
+        return TextRegion.list_from_json(text)

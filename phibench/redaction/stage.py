@@ -34,7 +34,7 @@ from phibench.dicom import frame_count, read_dataset, read_header, render_frame,
 from phibench.dicom.write import DIR_MODE, copy_file
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
-from phibench.records import Detection, GroundTruth, Sample, SampleError
+from phibench.records import Detection, GroundTruth, ResultRow, Sample, SampleError
 from phibench.records.ground_truth import Box
 from phibench.redaction import geometry, policy, verify
 from phibench.redactor import Redactor, RedactorParams
@@ -76,7 +76,8 @@ def output_path(out_dir: str, path: str) -> Path:
 
 
 def empty_columns() -> dict[str, Any]:
-    """The redaction columns of a row when no redactor is configured."""
+    """The redaction columns of a row when no redactor is configured (all null: the defaults
+    of :class:`~phibench.records.ResultRow`); the stage starts each row's columns from it."""
     return dict.fromkeys(COLUMNS)
 
 
@@ -93,24 +94,11 @@ def abandoned_columns(spec: RedactionSpec, path: str, message: str) -> dict[str,
     return cols
 
 
-COLUMNS = (
-    "redaction",
-    "redaction_reason",
-    "redacted_path",
-    "redaction_boxes",
-    "pixels_changed",
-    "image_height",
-    "image_width",
-    "residual_regions",
-    "redact_error",
-    "redact_error_stage",
-    "redact_s",
-    "redact_cpu_s",
-    "quarantine_path",
-)
-"""The redaction columns of a result row. ``quarantine_path`` (string, null unless
-``redactor.quarantine=true`` and the file could not be cleaned) is the unchanged input's copy
-under ``<run dir>/quarantine/``."""
+COLUMNS = ResultRow.redaction_columns()
+"""The redaction columns of a result row, in column order (the fields of
+:class:`~phibench.records.ResultRow` marked ``group=REDACTION``, each documented there).
+``quarantine_path`` (null unless ``redactor.quarantine=true`` and the file could not be cleaned)
+is the unchanged input's copy under ``<run dir>/quarantine/``."""
 
 
 class Unmaskable(SampleFailure):

@@ -13,13 +13,14 @@ Two views, both from ``results.parquet``:
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz
 
+from phibench.records import Entity, TextRegion
 from phibench.scoring.intervals import wilson
 
 MIN_OVERLAP = 1 / 3
@@ -42,15 +43,20 @@ def _norm(text: str) -> str:
     return " ".join("".join(c.lower() if c.isalnum() else " " for c in text).split())
 
 
-def located(region: dict[str, Any], entities: list[dict[str, Any]]) -> bool:
-    """Whether any entity points at this ground-truth region."""
+def located(
+    region: TextRegion | Mapping[str, Any], entities: Iterable[Entity | Mapping[str, Any]]
+) -> bool:
+    """Whether any entity points at this ground-truth region (records, or their stored dicts)."""
+    if not isinstance(region, TextRegion):
+        region = TextRegion.from_dict(region)
     for e in entities:
-        box = e.get("box")
-        if box:
-            if _overlap(region["box"], box) >= MIN_OVERLAP:
+        if not isinstance(e, Entity):
+            e = Entity.from_dict(e)
+        if e.box:
+            if _overlap(region.box, e.box) >= MIN_OVERLAP:
                 return True
-        elif e.get("text") and region.get("text"):
-            if fuzz.partial_ratio(_norm(e["text"]), _norm(region["text"])) >= MIN_TEXT_SCORE:
+        elif e.text and region.text:
+            if fuzz.partial_ratio(_norm(e.text), _norm(region.text)) >= MIN_TEXT_SCORE:
                 return True
     return False
 
@@ -65,14 +71,14 @@ def per_category(df: pd.DataFrame) -> dict[str, Any]:
     for truth_json, entities_json, pred in zip(
         answered["truth_regions"], answered["entities"], answered["has_phi_pred"], strict=True
     ):
-        regions = json.loads(truth_json or "[]")
-        entities = json.loads(entities_json or "[]")
-        for cat in {r["category"] for r in regions if r["is_phi"] and r.get("category")}:
+        regions = TextRegion.list_from_json(truth_json)
+        entities = Entity.list_from_json(entities_json)
+        for cat in {r.category for r in regions if r.is_phi and r.category}:
             image_hits[cat][0] += bool(pred)
             image_hits[cat][1] += 1
         for r in regions:
-            table = region_hits if r["is_phi"] else benign_hits
-            key = r.get("category") or "UNLABELED"
+            table = region_hits if r.is_phi else benign_hits
+            key = r.category or "UNLABELED"
             table[key][0] += located(r, entities)
             table[key][1] += 1
     phi = {

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
+from phibench.records import TextRegion
 from phibench.redaction.geometry import coverage, raster
 from phibench.scoring.intervals import wilson
 
@@ -85,7 +86,8 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
     coverages: list[float] = []
     for row in df.itertuples(index=False):
         failed = row.redaction not in WRITTEN
-        regions = json.loads(row.truth_regions) if isinstance(row.truth_regions, str) else []
+        text = row.truth_regions
+        regions = TextRegion.list_from_json(text) if isinstance(text, str) else ()
         if not regions:
             continue
         sized = not failed and not (pd.isna(row.image_height) or pd.isna(row.image_width))
@@ -95,9 +97,9 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
         changed = not failed and bool(row.pixels_changed)
         phi_boxes = []
         for i, r in enumerate(regions):
-            box = tuple(int(v) for v in r["box"])
+            box = r.box
             cov = coverage(box, mask) if mask is not None else 0.0  # type: ignore[arg-type]
-            if r.get("is_phi", True):
+            if r.is_phi:
                 phi_boxes.append(box)
                 phi["n"] += 1
                 coverages.append(min(cov, 1.0))
@@ -112,7 +114,7 @@ def redaction_quality(df: pd.DataFrame, price_per_core_hour_usd: float = 0.0) ->
                 phi["checked"] += 1
                 phi["gone"] += gone
                 phi["hidden"] += covered and gone
-                cat = str(r.get("category") or "")
+                cat = r.category
                 by_cat[cat][0] += covered and gone
                 by_cat[cat][1] += 1
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
@@ -19,16 +20,20 @@ import pandas as pd
 from phibench import worker
 from phibench.dicom import frame_count, read_header
 from phibench.pipeline import PipelineSpec, Task, process
-from phibench.records import GroundTruth, Sample
-from phibench.spark.rows import limit_threads
+from phibench.records import GroundTruth, ResultRow, Sample
+from phibench.spark.rows import limit_threads, result_type
 
-USAGE_TYPE = (
-    "struct<input_tokens:bigint,output_tokens:bigint,latency_s:double,cpu_s:double,cost_usd:double>"
+USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cpu_s", "cost_usd")
+"""Result columns summed over a file's frames into ``usage``."""
+USAGE_TYPE = "struct<" + ",".join(f"{name}:{result_type(name)}" for name in USAGE_FIELDS) + ">"
+DETECTION_SCHEMA = (
+    f"has_phi {result_type('has_phi_pred')}, entities {result_type('entities')}, "
+    f"error {result_type('error')}, usage {USAGE_TYPE}"
 )
-DETECTION_SCHEMA = f"has_phi boolean, entities string, error string, usage {USAGE_TYPE}"
 """Columns :class:`~phibench.spark.PhiDetector` adds: ``has_phi`` (null when there is no answer),
 ``entities`` (JSON list; each entity with its ``frame``), ``error`` (``stage: type: message``)
-and ``usage`` (tokens, seconds, USD)."""
+and ``usage`` (tokens, seconds, USD). Types are those of the result columns they come from
+(:class:`~phibench.records.ResultRow`: ``has_phi_pred``, ``entities``, ``error``, usage's)."""
 
 DETECTION_COLUMNS = ["has_phi", "entities", "error", "usage"]
 
@@ -64,39 +69,36 @@ def detection_columns(
         wanted = [int(frame)] if frame is not None and frame == frame else range(_frames(path))
         tasks += [Task(Sample(f"{i}#{f}", path, f, "dataframe"), GroundTruth(None)) for f in wanted]
     tasks.sort(key=lambda t: (t.sample.path, t.sample.frame))
-    answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    answers: dict[int, list[ResultRow]] = defaultdict(list)
     for rows in process(tasks, spec):
         for row in rows:
-            answers[int(row["sample_id"].split("#", 1)[0])].append(row)
+            answers[int(row.sample_id.split("#", 1)[0])].append(row)
     out: dict[str, list[Any]] = {name: [] for name in DETECTION_COLUMNS}
     for i in range(len(chunk)):
-        for name, value in combine(sorted(answers[i], key=lambda r: r["frame"])).items():
+        for name, value in combine(sorted(answers[i], key=lambda r: r.frame)).items():
             out[name].append(value)
     return out
 
 
-def combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """One file's answer from its frames' result rows."""
-    errors = [r for r in rows if r["error"] is not None]
-    found = any(r["has_phi_pred"] for r in rows if r["error"] is None)
+def combine(rows: list[ResultRow]) -> dict[str, Any]:
+    """One file's answer from its frames' result rows. The rows' entities are the detector's
+    records (never encoded and decoded again here); each is written with its ``frame``."""
+    errors = [r for r in rows if r.error is not None]
+    found = any(r.has_phi_pred for r in rows if r.error is None)
     has_phi = True if found else (None if errors or not rows else False)
     error = None
     if has_phi is None:
         first = errors[0] if errors else None
         error = "no frame to examine" if first is None else (
-            first["error"] if len(rows) == 1 else f"frame {first['frame']}: {first['error']}"
+            first.error if len(rows) == 1 else f"frame {first.frame}: {first.error}"
         )
-    entities = [
-        {**entity, "frame": r["frame"]}
-        for r in rows
-        for entity in json.loads(r["entities"] or "[]")
-    ]
+    entities = [{**asdict(entity), "frame": r.frame} for r in rows for entity in r.entities]
     usage = {
-        "input_tokens": sum(int(r["input_tokens"] or 0) for r in rows),
-        "output_tokens": sum(int(r["output_tokens"] or 0) for r in rows),
-        "latency_s": sum(float(r["latency_s"] or 0.0) for r in rows),
-        "cpu_s": sum(float(r["cpu_s"] or 0.0) for r in rows),
-        "cost_usd": sum(float(r["cost_usd"] or 0.0) for r in rows),
+        "input_tokens": sum(int(r.input_tokens or 0) for r in rows),
+        "output_tokens": sum(int(r.output_tokens or 0) for r in rows),
+        "latency_s": sum(float(r.latency_s or 0.0) for r in rows),
+        "cpu_s": sum(float(r.cpu_s or 0.0) for r in rows),
+        "cost_usd": sum(float(r.cost_usd or 0.0) for r in rows),
     }
     return {"has_phi": has_phi, "entities": json.dumps(entities), "error": error, "usage": usage}
 

@@ -14,17 +14,35 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from phibench.pipeline import Task
-from phibench.records import GroundTruth, Sample
+from phibench.records import GroundTruth, ResultRow, Sample
 
 TASK_SCHEMA = (
     "sample_id string, path string, frame int, dataset string, "
     "has_phi_true boolean, truth_regions string"
 )
-"""Spark DDL of a task row: the sample and its ground truth."""
+"""Spark DDL of a task row: the sample and its ground truth. These are task columns, not result
+columns; they carry the same values as the result row's columns of the same names, and
+``tests/test_result_row.py`` checks that their types agree with :class:`ResultRow`'s."""
 
 TASK_COLUMNS = ["sample_id", "path", "frame", "dataset", "has_phi_true", "truth_regions"]
+
+SPARK_TYPES = {
+    pa.string(): "string",
+    pa.bool_(): "boolean",
+    pa.int32(): "int",
+    pa.int64(): "bigint",
+    pa.float64(): "double",
+}
+"""Spark DDL names of the Arrow types :class:`~phibench.records.ResultRow` uses."""
+
+
+def result_type(column: str) -> str:
+    """Spark DDL type of the result column ``column``, derived from :class:`ResultRow`."""
+    return SPARK_TYPES[ResultRow.arrow_type(column)]
+
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
