@@ -179,7 +179,7 @@ def _estimate(overrides: list[str]) -> int:
 
     from phibench.config import config_dir, register_configs
     from phibench.estimate import estimate, format_estimate
-    from phibench.hydra_app import check_parameter_keys, check_plugin_names
+    from phibench.hydra_app import check_parameter_keys, check_plugin_names, default_executor
     from phibench.registry import default_registry
 
     if {"-h", "--help"} & set(overrides):
@@ -191,6 +191,7 @@ def _estimate(overrides: list[str]) -> int:
         print(f"phibench: error: estimate takes no option {flags[0]}\n\n{ESTIMATE_USAGE}", file=sys.stderr, end="")
         return 2
     registry = default_registry()
+    overrides = default_executor(overrides)  # an estimate runs no executor: a light install needs none
     try:
         check_plugin_names(overrides, registry)
         check_parameter_keys(overrides, registry)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from phibench.pipeline import PipelineSpec, Task
 from phibench.plugin import Plugin
+from phibench.records import ResultRow
+
 
 class RowSink(Protocol):
     """Where an executor delivers finished work, on the driver."""
 
-    def __call__(self, rows: list[dict[str, Any]]) -> None:
-        """Store these finished result rows (and count them as done)."""
+    def __call__(self, rows: list[ResultRow]) -> None:
+        """Store these finished result rows (and count them as done). A row that must cross to
+        another process travels as :meth:`ResultRow.to_record` (plain data) and comes back with
+        :meth:`ResultRow.from_record`."""
 
     def stored(self, n: int) -> None:
         """Count ``n`` rows that a worker already stored in ``results.parquet`` itself."""

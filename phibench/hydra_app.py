@@ -86,6 +86,8 @@ def check_parameter_keys(overrides: list[str], registry: Registry) -> None:
         first = rest.split(".")[0]
         if head == "run":
             known = _names(RunSettings)
+            if first == "show_phi":
+                raise ConfigError("run.show_phi is now report.show_phi (with report.gallery_cases and report.listed_cases)")
             if first not in known:
                 raise ConfigError(f"run has no setting {first!r}. Settings: {', '.join(known)}")
             if first == "limits" and "." in rest and rest.split(".")[1] not in _names(Limits):

@@ -38,7 +38,7 @@ from phibench.limits import Limits
 from phibench.pipeline import Task
 from phibench.plugin import validate_params
 from phibench.registry import Registry
-from phibench.secrets import scrub
+from phibench.secrets import is_secret_name, redact_text, scrub
 from phibench.specs import PluginSpec
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,9 @@ def reporters_of(entries: list[Any], registry: Registry) -> tuple[list[str], dic
             raise ConfigError(f"reporters: {name!r} is listed twice")
         cls = registry.get("reporter", name).cls
         extras.check(f"reporter {name!r}", cls.requires)
+        if secret := [k for k, v in given.items() if is_secret_name(str(k)) or redact_text(str(v)) != str(v)]:
+            raise ConfigError(f"reporter {name!r}: {secret[0]!r} looks like a secret; reporters read secrets "
+                              f"from the environment, never from the config (which every scorecard records)")
         checked = validate_params(cls, given, where=f"reporter {name!r}")
         names.append(name)
         if is_dataclass(checked) and fields(checked):

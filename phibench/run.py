@@ -24,10 +24,10 @@ from phibench.context import RunContext
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.lock import RunLock
 from phibench.pipeline import PipelineSpec, StoreSpec, remaining
-from phibench.plan import Plan, Validated, bind, planned_ids
+from phibench.plan import Plan, Validated, bind, planned_ids, validate
 from phibench.plan import plan as make_plan
-from phibench.plan import validate
 from phibench.progress import progress_bar
+from phibench.records import ResultRow
 from phibench.redaction import RedactionSpec
 from phibench.registry import Registry, default_registry
 from phibench.results import BufferedAppender, ResultStore
@@ -60,7 +60,7 @@ class _BufferedSink:
         self.appender = BufferedAppender(store, p.settings.flush_rows, p.settings.flush_seconds)
         self.advance = advance
 
-    def __call__(self, rows: list[dict[str, Any]]) -> None:
+    def __call__(self, rows: list[ResultRow]) -> None:
         self.appender.add(rows)
         self.advance(len(rows))
 

@@ -116,3 +116,15 @@ def test_a_user_preset_folder_wins_and_a_preset_of_no_plugin_is_refused(tmp_path
     (tmp_path / "detector" / "nobody.yaml").write_text("x: 1\n")
     with pytest.raises(PluginError, match="no installed plugin registers"):
         register_configs(default_registry())
+
+
+def test_a_reporter_parameter_that_looks_like_a_secret_is_refused():
+    with pytest.raises(ConfigError, match="'token' looks like a secret"):
+        plan(compose_run("reporters=[json,{name: mlflow, token: abc}]"), default_registry())
+    with pytest.raises(ConfigError, match="looks like a secret"):
+        plan(compose_run("reporters=[{name: mlflow, log_results: 'https://u:pw@host/x'}]"), default_registry())
+
+
+def test_the_old_show_phi_key_says_where_it_went_on_the_command_line(tmp_path):
+    out = phibench("run", "run.show_phi=true", f"hydra.run.dir={tmp_path}/r")
+    assert out.returncode == 2 and "run.show_phi is now report.show_phi" in out.stderr

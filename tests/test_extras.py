@@ -14,7 +14,7 @@ import pytest
 from phibench import extras
 
 
-def run(tmp_path, blocked: list[str], *args: str) -> subprocess.CompletedProcess:
+def run(tmp_path, blocked: list[str], *args: str, command: str = "run") -> subprocess.CompletedProcess:
     code = f"""import sys
 class Absent:
     def find_spec(self, name, path=None, target=None):
@@ -25,8 +25,8 @@ from phibench.cli import main
 sys.exit(main(sys.argv[1:]))
 """
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PHIBENCH_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-c", code, "run", *args, f"hydra.run.dir={tmp_path / 'run'}",
-                           "dataset=synthetic", "dataset.n=2", "run.progress=false", "reporters=[json]"],
+    tail = [f"hydra.run.dir={tmp_path / 'run'}", "run.progress=false", "reporters=[json]"] if command == "run" else []
+    return subprocess.run([sys.executable, "-c", code, command, *args, "dataset=synthetic", "dataset.n=2", *tail],
                           capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -62,3 +62,9 @@ def test_every_extra_a_plugin_names_is_declared_by_the_package():
     registry = default_registry()
     named = {extra for kind in registry.entries for e in registry.entries[kind].values() for extra in e.cls.requires}
     assert named and named <= declared and set(extras.EXTRAS) <= declared
+
+
+def test_an_estimate_needs_no_executor_extra(tmp_path):
+    out = run(tmp_path, ["pyspark"], "detector=gpt4o", command="estimate")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "USD" in out.stdout or "$" in out.stdout

@@ -5,6 +5,7 @@ no extra, and a plugin that needs one says which."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,11 +20,23 @@ def _sh(*cmd, cwd=None, env=None, timeout=900) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PHIBENCH_", "PYTHON", "VIRTUAL_ENV"))}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
+    """The wheel, built from a copy of the tree's files (a build writes ``*.egg-info`` beside its
+    sources, which must not land in the checkout: it would shadow the installed metadata)."""
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
+    listed = _sh("git", "-C", REPO, "ls-files", "-co", "--exclude-standard", "-z")
+    assert listed.returncode == 0, listed.stderr
+    for name in filter(None, listed.stdout.split("\0")):
+        if (REPO / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, src / name)
     built = _sh(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                "-w", out, REPO, cwd=out)
+                "-w", out, src, cwd=out, env=_clean_env())
     assert built.returncode == 0, built.stderr[-3000:]
     (whl,) = out.glob("phibench-*.whl")
     return whl
@@ -35,9 +48,9 @@ def light(tmp_path_factory, wheel) -> dict:
     venv = tmp_path_factory.mktemp("light") / "venv"
     assert _sh(sys.executable, "-m", "venv", venv).returncode == 0
     py = venv / "bin" / "python"
-    done = _sh(py, "-m", "pip", "install", "--quiet", wheel)
+    env = _clean_env()
+    done = _sh(py, "-m", "pip", "install", "--quiet", wheel, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PHIBENCH_", "PYTHON", "VIRTUAL_ENV"))}
     return {"py": py, "bin": venv / "bin", "env": env | {"SPARK_LOCAL_IP": "127.0.0.1"}}
 
 

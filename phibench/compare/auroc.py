@@ -62,7 +62,10 @@ def _se(auroc: dict[str, Any]) -> float | None:
         return float(auroc["se"])
     if auroc.get("ci_low") is None or auroc.get("ci_high") is None:
         return None
-    return (float(auroc["ci_high"]) - float(auroc["ci_low"])) / (2 * float(norm.ppf(0.975)))  # pre-1.2 cards
+    # a card written before ``se`` was recorded: its interval was clipped to [0, 1], so the wider
+    # half is the one that was not cut
+    value, lo, hi = (float(auroc[k]) for k in ("value", "ci_low", "ci_high"))
+    return max(value - lo, hi - value) / float(norm.ppf(0.975))
 
 
 def unpaired(a: dict[str, Any], b: dict[str, Any], *, alpha: float = 0.05) -> Difference | None:

@@ -74,6 +74,9 @@ def _bound(t: Threshold, cand: Run, base: Run | None) -> Check:
     op = (">=" if ok else "<") if t.kind == "min" else ("<=" if ok else ">")
     rate = _rate(cand.scorecard, t.metric)
     ci = f" (95% CI {rate['ci_low']:.3f}-{rate['ci_high']:.3f})" if rate.get("ci_low") is not None else ""
+    if t.metric == auroc.METRIC:  # over answered samples only: say how many, errors are held apart
+        tf = cand.scorecard.get("threshold_free") or {}
+        ci += f" on {tf.get('n')} answered of {cand.scorecard.get('samples')} samples (hold error_rate too)"
     return Check(t.name, ok, f"{v:.4g}{ci} {op} {t.value:g}", v, b, delta, None, t.metric)
 
 

@@ -85,11 +85,11 @@ class ResultRow:
     confidence: float | None = column(pa.float64())
     """The detector's confidence in its answer, 0..1, when it has one (AUROC uses it)."""
     entities: tuple[Entity, ...] = column(
-        pa.string(), encode=Entity.list_to_json, decode=Entity.list_from_json
+        pa.string(), encode=Entity.list_to_json, decode=Entity.list_from_json, repr=False
     )
     """PHI the detector found; stored as a JSON array (PHI: never log it)."""
     truth_regions: tuple[TextRegion, ...] = column(
-        pa.string(), encode=TextRegion.list_to_json, decode=TextRegion.list_from_json
+        pa.string(), encode=TextRegion.list_to_json, decode=TextRegion.list_from_json, repr=False
     )
     """Ground-truth text regions; stored as a JSON array (PHI: never log it)."""
     detector: str = column(pa.string())

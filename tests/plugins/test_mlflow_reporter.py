@@ -157,8 +157,12 @@ def test_result_rows_are_logged_only_where_reports_may_show_phi(logged):
     with pytest.MonkeyPatch.context() as mp:
         for k, v in logged.env.items():
             mp.setenv(k, v)
-        execute(compose_run("detector=flag_all", "executor=inline", "run.progress=false",
-                            *synthetic_overrides(logged.data, 6), "reporters=[json,mlflow,html]", "report.show_phi=true"), run_dir)
+        common = ("detector=flag_all", "executor=inline", "run.progress=false", *synthetic_overrides(logged.data, 6))
+        execute(compose_run(*common, "reporters=[json,mlflow,html]", "report.show_phi=true"), run_dir / "once")
+        execute(compose_run(*common, "reporters=[json,{name: mlflow, log_results: true},html]", "report.show_phi=true"),
+                run_dir)
+    [once] = logged.runs(run_dir / "once")  # show_phi alone, for the local gallery, uploads no rows
+    assert {a.path for a in logged.client().list_artifacts(once.info.run_id)} == {"scorecard.json"}
     [run] = logged.runs(run_dir)
     sc = json.loads((run_dir / "scorecard.json").read_text())
     assert run.data.metrics["auroc"] == pytest.approx(sc["threshold_free"]["auroc"]["value"])

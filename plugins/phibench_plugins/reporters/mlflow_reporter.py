@@ -25,8 +25,9 @@ or re-scored run (``phibench score DIR``) updates the MLflow run it made before 
 * **No secrets, no PHI.** Everything logged comes from the scorecard, already scrubbed
   (:func:`phibench.secrets.scrub`: secret-named keys blanked, keys in URLs masked). Artifacts are
   ``scorecard.json`` (this scorecard) and the PHI-free reports written before this one;
-  ``results.parquet`` (ground-truth, read and detected text) only with ``report.show_phi=true``,
-  the setting that lets report.html show original frames. Never ``cache/`` or ``redacted/``.
+  ``results.parquet`` (ground-truth, read and detected text) only when asked twice: the
+  reporter's ``log_results=true`` (``'reporters=[json,{name: mlflow, log_results: true}]'``) and
+  ``report.show_phi=true``. Never ``cache/`` or ``redacted/``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -135,9 +137,11 @@ def run_key(sc: dict[str, Any], run_dir: Path) -> str:
     return hashlib.sha256(f"{run_dir.resolve()}\n{sc.get('fingerprint')}".encode()).hexdigest()[:32]
 
 
-def artifacts(sc: dict[str, Any], run_dir: Path) -> list[Path]:
+def artifacts(sc: dict[str, Any], run_dir: Path, log_results: bool = False) -> list[Path]:
     """The reports written before this reporter in this call (a later one's file would be the
-    previous session's), and ``results.parquet`` only where the run may show PHI."""
+    previous session's), and ``results.parquet`` only when asked twice: the reporter's
+    ``log_results=true`` and the run's ``report.show_phi=true`` (the rows hold PHI, and a tracking
+    server may be another machine)."""
     order = [str(r) for r in (sc.get("config") or {}).get("reporters", [])]
     before = order[: order.index(NAME)] if NAME in order else order
     late = [REPORT_FILES[r] for r in order[len(before):] if r in REPORT_FILES]
@@ -145,8 +149,10 @@ def artifacts(sc: dict[str, Any], run_dir: Path) -> list[Path]:
         log.warning("mlflow reporter: %s not logged (written after it): list mlflow last in reporters",
                     ", ".join(late))
     paths = [run_dir / REPORT_FILES[r] for r in before if r in REPORT_FILES]
-    if report_settings(sc).show_phi:
+    if log_results and report_settings(sc).show_phi:
         paths.append(run_dir / RESULTS)
+    elif log_results:
+        log.warning("mlflow reporter: log_results=true needs report.show_phi=true too (the rows hold PHI); not logged")
     return [p for p in paths if p.exists()]
 
 
@@ -184,6 +190,12 @@ class MlflowReporter(Reporter):
     requires = extras.needs("mlflow")
     """The ``mlflow`` extra: the client and what its ``sqlite:`` store needs."""
 
+    @dataclass
+    class Params:
+        log_results: bool = False
+        """Also upload ``results.parquet`` (ground-truth, read and detected text: PHI); only
+        together with ``report.show_phi=true``."""
+
     def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
         mlflow = _mlflow()
         uri = mlflow.get_tracking_uri()
@@ -219,7 +231,7 @@ class MlflowReporter(Reporter):
             mlflow.log_params({k: v for k, v in values.items() if k not in logged})
             mlflow.log_metrics(metrics(sc))
             mlflow.log_text(json.dumps(sc, indent=2, default=str) + "\n", "scorecard.json")
-            for path in artifacts(sc, run_dir):
+            for path in artifacts(sc, run_dir, self.params.log_results):
                 if path.is_dir():
                     log.warning("report.show_phi=true: logging %s (PHI) to MLflow", path.name)
                     mlflow.log_artifacts(str(path), path.name)
