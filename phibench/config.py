@@ -17,8 +17,8 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-from phibench.limits import Limits
 from phibench.exceptions import PluginError, UnknownPluginError
+from phibench.limits import Limits
 from phibench.registry import Registry
 
 GROUPS = ("detector", "dataset", "executor")
@@ -61,6 +61,10 @@ class RunSettings:
     (``phibench run --force-new``). Without it such a rerun is refused."""
     limits: Limits = field(default_factory=Limits)
     """Bounds on what one input file may claim, checked before decoding (:mod:`phibench.limits`)."""
+
+
+SHOW_PHI_MOVED = "run.show_phi is now report.show_phi (with report.gallery_cases and report.listed_cases)"
+"""What a config that still says ``run.show_phi`` is told."""
 
 
 @dataclass

@@ -24,7 +24,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from phibench import extras
-from phibench.config import PLUGIN_GROUPS, RunSettings, config_dir, register_configs
+from phibench.config import PLUGIN_GROUPS, SHOW_PHI_MOVED, RunSettings, config_dir, register_configs
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.limits import Limits
 from phibench.registry import Registry, default_registry
@@ -87,7 +87,7 @@ def check_parameter_keys(overrides: list[str], registry: Registry) -> None:
         if head == "run":
             known = _names(RunSettings)
             if first == "show_phi":
-                raise ConfigError("run.show_phi is now report.show_phi (with report.gallery_cases and report.listed_cases)")
+                raise ConfigError(SHOW_PHI_MOVED)
             if first not in known:
                 raise ConfigError(f"run has no setting {first!r}. Settings: {', '.join(known)}")
             if first == "limits" and "." in rest and rest.split(".")[1] not in _names(Limits):

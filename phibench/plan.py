@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 from phibench import __version__, extras, files
-from phibench.config import GROUPS, OPTIONAL_GROUPS, ReportSettings, RunSettings
+from phibench.config import GROUPS, OPTIONAL_GROUPS, SHOW_PHI_MOVED, ReportSettings, RunSettings
 from phibench.context import RunContext
 from phibench.exceptions import ConfigError, DatasetError
 from phibench.limits import Limits
@@ -114,7 +114,7 @@ def settings_of(run: dict[str, Any]) -> RunSettings:
     known = [f.name for f in fields(RunSettings)]
     unknown = sorted(set(run) - set(known))
     if "show_phi" in unknown:
-        raise ConfigError("run.show_phi is now report.show_phi (with report.gallery_cases and report.listed_cases)")
+        raise ConfigError(SHOW_PHI_MOVED)
     if unknown:
         raise ConfigError(f"run: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
     limits = run.pop("limits", None) or {}
