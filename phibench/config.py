@@ -136,20 +136,18 @@ class ShippedConfig:
 def shipped_configs(registry: Registry) -> list[ShippedConfig]:
     """Every ``group/NAME.yaml`` in the plugins' config folders (then ``$PHIBENCH_CONFIG_DIR``),
     in load order; the same ``group/NAME`` from two plugins is a :class:`PluginError`."""
-    folders = [(d.path, f"{d.plugin} ({d.distribution})") for d in registry.config_dirs]
+    folders = [(d.path, f"{d.plugin} ({d.distribution})", False) for d in registry.config_dirs]
+    if (user := user_config_dir()) is not None:
+        folders.append((user, "$PHIBENCH_CONFIG_DIR", True))  # yours: replaces a shipped preset
     out: dict[tuple[str, str], ShippedConfig] = {}
-    for folder, source in folders:
+    for folder, source, replaces in folders:
         for group in CONFIG_GROUPS:
             for path in sorted((folder / group).glob("*.yaml")):
                 key = (group, path.stem)
-                if key in out and out[key].path.resolve() != path.resolve():
+                if key in out and not replaces and out[key].path.resolve() != path.resolve():
                     raise PluginError(f"config {group}/{path.stem} is shipped twice: by {out[key].source} "
                                       f"({out[key].path}) and by {source} ({path})")
                 out[key] = ShippedConfig(group, path.stem, path, source)
-    if (user := user_config_dir()) is not None:
-        for group in CONFIG_GROUPS:
-            for path in sorted((user / group).glob("*.yaml")):
-                out[(group, path.stem)] = ShippedConfig(group, path.stem, path, "$PHIBENCH_CONFIG_DIR")
     return list(out.values())
 
 

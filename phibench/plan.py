@@ -108,15 +108,19 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
     return Validated(specs, reporters, settings, scrub(resolved))
 
 
+def _known_keys(node: dict[str, Any], schema: type, where: str) -> None:
+    """A :class:`ConfigError` listing the settings of ``schema`` when ``node`` has another key."""
+    known = [f.name for f in fields(schema)]
+    if unknown := sorted(set(node) - set(known)):
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
+
+
 def settings_of(run: dict[str, Any]) -> RunSettings:
     """``RunSettings`` from the ``run`` node, with a clear error for an unknown key."""
     run = dict(run)
-    known = [f.name for f in fields(RunSettings)]
-    unknown = sorted(set(run) - set(known))
-    if "show_phi" in unknown:
+    if "show_phi" in run:
         raise ConfigError(SHOW_PHI_MOVED)
-    if unknown:
-        raise ConfigError(f"run: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
+    _known_keys(run, RunSettings, "run")
     limits = run.pop("limits", None) or {}
     try:
         lim = limits if isinstance(limits, Limits) else Limits(**limits)
@@ -153,9 +157,7 @@ def reporters_of(entries: list[Any], registry: Registry) -> tuple[list[str], dic
 def report_of(node: dict[str, Any]) -> ReportSettings:
     """``ReportSettings`` from the ``report`` node, with a clear error for an unknown key or a
     count below zero."""
-    known = [f.name for f in fields(ReportSettings)]
-    if unknown := sorted(set(node) - set(known)):
-        raise ConfigError(f"report: unknown setting(s) {', '.join(unknown)}. Settings: {', '.join(known)}")
+    _known_keys(node, ReportSettings, "report")
     report = ReportSettings(**node)
     for name in ("gallery_cases", "listed_cases"):
         if int(getattr(report, name)) < 0:
