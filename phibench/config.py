@@ -19,7 +19,7 @@ from omegaconf import MISSING, OmegaConf
 
 from phibench.exceptions import PluginError, UnknownPluginError
 from phibench.limits import Limits
-from phibench.registry import Registry
+from phibench.registry import Entry, Registry
 
 GROUPS = ("detector", "dataset", "executor")
 """Config groups that select one plugin each; the group name is also the plugin kind."""
@@ -110,11 +110,14 @@ def user_config_dir() -> Path | None:
     return Path(env).expanduser() if env else None
 
 
-def plugin_defaults(cls: type) -> dict[str, Any]:
-    params = getattr(cls, "Params", None)
+def plugin_defaults(entry: Entry) -> dict[str, Any]:
+    """The parameters a registered name has when given none: its ``Params`` defaults, with the
+    preset's own (:attr:`Entry.defaults`) over them."""
+    params = getattr(entry.cls, "Params", None)
     if params is None or not is_dataclass(params):
         return {}
-    return {f.name: v for f, v in zip(fields(params), asdict(params()).values(), strict=True)}
+    values = asdict(entry.params_defaults()).values()
+    return {f.name: v for f, v in zip(fields(params), values, strict=True)}
 
 
 CONFIG_GROUPS = (*PLUGIN_GROUPS, "experiment")
@@ -162,11 +165,11 @@ def _node(cfg: ShippedConfig, registry: Registry) -> Any:
         raise PluginError(f"{cfg.path}: name {named!r} differs from the file name; a preset of "
                           f"{cfg.group} {cfg.name!r} is {cfg.group}/{cfg.name}.yaml")
     try:
-        cls = registry.get(cfg.group, cfg.name).cls
+        entry = registry.get(cfg.group, cfg.name)
     except UnknownPluginError:
         raise PluginError(f"{cfg.path} ({cfg.source}) configures {cfg.group} {cfg.name!r}, which no "
                           f"installed plugin registers") from None
-    return OmegaConf.merge({"name": cfg.name, **plugin_defaults(cls)}, node)
+    return OmegaConf.merge({"name": cfg.name, **plugin_defaults(entry)}, node)
 
 
 def register_configs(registry: Registry) -> None:
@@ -184,5 +187,5 @@ def register_configs(registry: Registry) -> None:
     for group in PLUGIN_GROUPS:
         for name in registry.names(group):
             if (group, name) not in done:
-                cls = registry.get(group, name).cls
-                cs.store(group=group, name=name, node={"name": name, **plugin_defaults(cls)})
+                entry = registry.get(group, name)
+                cs.store(group=group, name=name, node={"name": name, **plugin_defaults(entry)})

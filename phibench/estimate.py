@@ -18,7 +18,6 @@ from typing import Any
 from omegaconf import DictConfig
 
 from phibench.exceptions import ConfigError
-from phibench.plugin import validate_params
 from phibench.records import TokenUsage
 from phibench.registry import Registry
 
@@ -43,12 +42,12 @@ def estimate(cfg: DictConfig | dict[str, Any], registry: Registry) -> dict[str, 
 
     p = validate(cfg, registry)
     spec = p.specs["detector"]
-    cls = registry.get("detector", spec.name).cls
-    factory = getattr(cls, "estimator", None)
+    entry = registry.get("detector", spec.name)
+    factory = getattr(entry.cls, "estimator", None)
     if factory is None:
         raise ConfigError(f"detector {spec.name!r} has no cost estimate: only remote-model "
                           f"detectors (gpt4o, claude, llama4_maverick, openai_compatible) have one")
-    est = factory(validate_params(cls, spec.params, where=f"detector {spec.name!r}"))
+    est = factory(entry.validate(spec.params))
     tasks = plan_tasks(registry, p.specs["dataset"])
     sizes, unreadable = _frame_sizes(sorted({t.sample.path for t in tasks}))
     per_size = Counter(sizes[t.sample.path] for t in tasks if t.sample.path in sizes)

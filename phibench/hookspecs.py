@@ -35,6 +35,9 @@ Every kind in a few lines
 Each class below is registered with ``register.add("name", Cls)`` in its kind's hook; every name
 used is importable from :mod:`phibench`. ``Params`` is the config schema (``detector.k=v``);
 ``requires = {"extra": ("module",)}`` names an optional dependency, checked before a run.
+``register.add("name", Cls, **defaults)`` registers the same class again under another name with
+other parameter defaults (a preset, as ``gpt4o`` and ``llama4_maverick`` are one OpenAI chat
+detector class); a default of ``omegaconf.MISSING`` makes that parameter mandatory.
 
 *Detector* -- answer, for one rendered frame, whether PHI is burned in::
 
@@ -100,7 +103,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def phibench_register_detectors(register: "Register") -> None:
-    """Add detector classes: ``register.add("name", MyDetector)``.
+    """Add detector classes: ``register.add("name", MyDetector)``, or a preset of one with
+    ``register.add("name", MyDetector, **defaults)``.
 
     A detector subclasses :class:`phibench.detector.Detector` and answers, for one rendered
     frame, whether PHI is burned in (with the entities it found), or reports an error.

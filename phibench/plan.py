@@ -90,9 +90,10 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
                 resolved[kind] = None
                 continue
             raise ConfigError(f"{kind}: no plugin chosen; pass {kind}=NAME")
-        cls = registry.get(kind, str(name)).cls
+        entry = registry.get(kind, str(name))
+        cls = entry.cls
         extras.check(f"{kind} {name!r}", cls.requires)
-        params = validate_params(cls, node, where=f"{kind} {name!r}")
+        params = entry.validate(node)
         _validate_ocr(params, registry, where=f"{kind} {name!r}")
         if kind == "redactor":
             from phibench.redaction import policy
@@ -142,12 +143,12 @@ def reporters_of(entries: list[Any], registry: Registry) -> tuple[list[str], dic
             raise ConfigError(f"reporters: an entry needs a name, e.g. {{name: json}}; got {entry!r}")
         if name in names:
             raise ConfigError(f"reporters: {name!r} is listed twice")
-        cls = registry.get("reporter", name).cls
-        extras.check(f"reporter {name!r}", cls.requires)
+        found = registry.get("reporter", name)
+        extras.check(f"reporter {name!r}", found.cls.requires)
         if secret := [k for k, v in given.items() if is_secret_name(str(k)) or redact_text(str(v)) != str(v)]:
             raise ConfigError(f"reporter {name!r}: {secret[0]!r} looks like a secret; reporters read secrets "
                               f"from the environment, never from the config (which every scorecard records)")
-        checked = validate_params(cls, given, where=f"reporter {name!r}")
+        checked = found.validate(given)
         names.append(name)
         if is_dataclass(checked) and fields(checked):
             params[name] = asdict(checked)

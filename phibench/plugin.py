@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from phibench.exceptions import ConfigError
 
@@ -54,17 +54,22 @@ class Plugin:
         return {}
 
 
-def validate_params(cls: type[Plugin], given: dict[str, Any], *, where: str) -> Any:
+def validate_params(cls: type[Plugin], given: dict[str, Any], *, where: str, base: Any = None) -> Any:
     """Check ``given`` against ``cls.Params`` and return a ``Params`` instance.
 
-    Unknown keys and wrong types fail here, on the driver, with the plugin's field list.
+    Unknown keys and wrong types fail here, on the driver, with the plugin's field list; a field
+    whose default is ``???`` (Hydra's mark of a mandatory value) must be given. ``base``: a
+    ``Params`` instance whose values stand in for the class defaults (a preset's).
     """
     schema = cls.Params
     if not is_dataclass(schema):
         raise ConfigError(f"{where}: {cls.__name__}.Params must be a dataclass")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(schema), given)
+        merged = OmegaConf.merge(OmegaConf.structured(schema if base is None else base), given)
         return OmegaConf.to_object(merged)
+    except MissingMandatoryValue as exc:  # a field whose default is ``???`` (omegaconf.MISSING)
+        raise ConfigError(f"{where}: {exc.full_key} is required (it has no default): set "
+                          f"it, e.g. {exc.full_key}=VALUE on the command line") from None
     except OmegaConfBaseException as exc:
         known = ", ".join(f.name for f in fields(schema)) or "(none)"
         msg = " ".join(str(exc).split("\n")[0].split())

@@ -12,6 +12,7 @@ a run sees the same registry; the modules must be importable there.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import os
@@ -47,26 +48,49 @@ class Entry:
     """Entry-point (plugin) name that registered it."""
     distribution: str
     """``name version`` of the distribution that provides it, or ``(not installed)``."""
+    defaults: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Parameter defaults this name gives the class (a preset: ``gpt4o`` is the OpenAI chat
+    detector with GPT-4o's model, key variable and options); the rest are ``Params``' own."""
+
+    def params_defaults(self) -> Any:
+        """The ``Params`` this name builds when given nothing."""
+        return dataclasses.replace(self.cls.Params(), **self.defaults) if self.defaults else self.cls.Params()
+
+    def validate(self, given: dict[str, Any] | None = None, *, where: str | None = None) -> Any:
+        """``given`` over this name's defaults, checked against ``Params`` (see
+        :func:`phibench.plugin.validate_params`)."""
+        from phibench.plugin import validate_params
+
+        return validate_params(self.cls, given or {}, where=where or f"{self.kind} {self.name!r}",
+                               base=self.params_defaults() if self.defaults else None)
 
 
 class Register:
-    """Handed to a ``phibench_register_*`` hook: ``register.add(name, cls)``."""
+    """Handed to a ``phibench_register_*`` hook: ``register.add(name, cls)``, or
+    ``register.add(name, cls, **defaults)`` for a preset: the class under another name with
+    other parameter defaults (``register.add("gpt4o", OpenAIChatDetector, model="gpt-4o")``),
+    a registered instance of the class rather than an empty subclass of it."""
 
     def __init__(self, registry: "Registry", kind: str, plugin: str, distribution: str) -> None:
         self._registry, self.kind = registry, kind
         self._plugin, self._distribution = plugin, distribution
 
-    def add(self, name: str, cls: type[Plugin]) -> None:
+    def add(self, name: str, cls: type[Plugin], **defaults: Any) -> None:
         if not (isinstance(cls, type) and issubclass(cls, Plugin)):
             raise PluginError(f"plugin {self._plugin!r}: {self.kind} {name!r} is not a Plugin class")
+        known = {f.name for f in dataclasses.fields(cls.Params)} if dataclasses.is_dataclass(cls.Params) else set()
+        unknown = sorted(set(defaults) - known)
+        if unknown:
+            raise PluginError(f"plugin {self._plugin!r}: {self.kind} {name!r}: {cls.__name__}.Params "
+                              f"has no field {', '.join(unknown)}")
         existing = self._registry.entries[self.kind].get(name)
-        if existing is not None and existing.cls is not cls:
+        if existing is not None and (existing.cls is not cls or existing.defaults != defaults):
             raise PluginError(
                 f"{self.kind} {name!r} is registered twice: by {existing.plugin!r} "
                 f"({existing.distribution}) and by {self._plugin!r} ({self._distribution})"
             )
         self._registry.entries[self.kind][name] = Entry(
-            self.kind, name, cls, self._plugin, self._distribution
+            self.kind, name, cls, self._plugin, self._distribution, dict(defaults)
         )
 
 
@@ -99,10 +123,8 @@ class Registry:
 
     def build(self, kind: str, name: str, params: dict[str, Any] | None = None) -> Plugin:
         """Validate ``params`` against the class's schema and construct it (cheap; no models)."""
-        from phibench.plugin import validate_params
-
-        cls = self.get(kind, name).cls
-        return cls(validate_params(cls, params or {}, where=f"{kind} {name!r}"))
+        entry = self.get(kind, name)
+        return entry.cls(entry.validate(params))
 
 
 def plugin_manager(extra: list[object] | None = None) -> pluggy.PluginManager:

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from phibench.exceptions import ConfigError
-from phibench.plugin import validate_params
 from phibench.registry import Registry, default_registry
 from phibench.testing.rules import Entities, truth_by_image
 
@@ -42,11 +41,12 @@ def image_encoder(detector: str, settings: dict[str, Any], registry: Registry | 
     """``(encode(image) -> bytes, params)`` of the registered VLM detector ``detector`` with the
     image ``settings`` given (the rest at its defaults): exactly what its requests carry."""
     registry = registry or default_registry()
-    cls: Any = registry.get("detector", detector).cls
+    entry = registry.get("detector", detector)
+    cls: Any = entry.cls
     if not getattr(cls, "sends_image", False) or not hasattr(cls, "request_image"):
         raise ConfigError(f"--detector {detector}: its requests carry no image, so the server "
                           f"cannot tell them apart by image (choose a VLM detector, e.g. gpt4o)")
-    params = validate_params(cls, settings, where=f"--detector {detector}")
+    params = entry.validate(settings, where=f"--detector {detector}")
     return (lambda image: cls.request_image(params, image).data), params
 
 

@@ -1,5 +1,5 @@
-"""The shipped VLM detectors are presets: one class, a wire protocol and defaults, no code of their
-own; and the cache keys of runs recorded before the detectors were composed still replay."""
+"""The shipped VLM detectors are presets: a protocol's class registered under a name with defaults,
+no code of their own; and the cache keys of runs recorded before the detectors were composed still replay."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import pickle
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
+from omegaconf import MISSING, OmegaConf
+
+from phibench.exceptions import ConfigError, PluginError
 
 from phibench.frame import Frame
 from phibench.ocr import TextBox
-from phibench.plugin import validate_params
 from phibench.records import Sample
 from phibench.registry import default_registry
 from phibench_plugins.detectors.local import build_lines
 from phibench_plugins.detectors.vlm import PRESETS, AnthropicMessages, OpenAIChat, VlmDetector
+from phibench_plugins.detectors.vlm.detector import AnthropicMessagesDetector, OpenAIChatDetector
 from phibench_plugins.detectors.vlm.cache import ResponseCache
 from tests.helpers import compose_run
 from tests.vlm.conftest import PHI_ANSWER
@@ -79,31 +81,46 @@ def test_responses_recorded_before_the_split_replay(name, tmp_path, monkeypatch)
 def test_a_detector_built_with_no_parameters_is_its_shipped_config(name):
     """The defaults are the YAML's, so the shipped ``conf/detector/<name>.yaml`` need only say what
     differs (and does: tests/test_config.py)."""
-    cls = default_registry().get("detector", name).cls
-    assert validate_params(cls, shipped(name), where=name) == cls.Params()
+    entry = default_registry().get("detector", name)
+    given = {**shipped(name), "base_url": "http://127.0.0.1:9/v1"}
+    expected = dataclasses.replace(entry.params_defaults(), base_url="http://127.0.0.1:9/v1")
+    assert entry.validate(given) == expected
 
 
-def test_presets_are_one_class_with_a_protocol_and_defaults():
-    assert {n: (d.wire, d.requires_base_url) for n, d in PRESETS.items()} == {
-        "gpt4o": (OpenAIChat, False), "claude": (AnthropicMessages, False),
-        "llama4_maverick": (OpenAIChat, True), "openai_compatible": (OpenAIChat, True)}
-    for name, cls in PRESETS.items():
-        assert default_registry().get("detector", name).cls is cls
+def test_presets_are_a_protocol_class_registered_with_defaults():
+    registry = default_registry()
+    assert {n: registry.get("detector", n).cls for n in PRESETS} == {
+        "gpt4o": OpenAIChatDetector, "claude": AnthropicMessagesDetector,
+        "llama4_maverick": OpenAIChatDetector, "openai_compatible": OpenAIChatDetector}
+    for cls, wire in ((OpenAIChatDetector, OpenAIChat), (AnthropicMessagesDetector, AnthropicMessages)):
         code = [k for k, v in vars(cls).items() if callable(v) and not isinstance(v, type)]
-        assert cls.__bases__ == (VlmDetector,) and code == [], name  # data only
-        assert cls.Params.__name__ == cls.wire.Params.__name__  # its config keys' schema
-        assert [f.name for f in dataclasses.fields(cls.Params)] == \
-            [f.name for f in dataclasses.fields(cls.wire.Params)]
-        assert pickle.loads(pickle.dumps(cls.Params())) == cls.Params()
-        where = f"{cls.__module__}.{cls.__qualname__}"  # as `phibench plugins` shows it
-        assert where == f"phibench_plugins.detectors.vlm.presets.{name}"
+        assert cls.__bases__ == (VlmDetector,) and code == [] and cls.wire is wire  # data only
+        assert cls.Params is wire.Params  # its config keys' schema is the protocol's
+    for name, preset in PRESETS.items():
+        entry = registry.get("detector", name)
+        assert entry.defaults == preset.defaults
+        params = entry.params_defaults()
+        assert pickle.loads(pickle.dumps(params)) == params  # travels to a worker as it is
+
+
+@pytest.mark.parametrize("name", ["llama4_maverick", "openai_compatible"])
+def test_an_endpoint_without_a_vendor_default_is_a_mandatory_value(name):
+    assert compose_run(f"detector={name}").detector._get_node("base_url")._is_missing()
+    with pytest.raises(ConfigError, match=r"base_url is required \(it has no default\)"):
+        default_registry().build("detector", name, {"model": "m", "api_key_env": None})
 
 
 def test_a_new_preset_is_one_line():
-    mine = VlmDetector.preset("mine", OpenAIChat, "a test model", requires_base_url=True,
-                              model="my-model", price_input_per_1m=0.0, price_output_per_1m=0.0)
-    det = mine(mine.Params(base_url="http://127.0.0.1:9/v1"))
+    from phibench.registry import Register, Registry
+
+    registry = Registry()
+    register = Register(registry, "detector", "mine", "mine 0")
+    register.add("mine", OpenAIChatDetector, base_url=MISSING, model="my-model",
+                 price_input_per_1m=0.0, price_output_per_1m=0.0)
+    det = registry.build("detector", "mine", {"base_url": "http://127.0.0.1:9/v1"})
     assert det.describe()["model"] == "my-model" and det.describe()["protocol"] == "openai_chat"
     assert json.dumps(det.describe())
-    with pytest.raises(TypeError, match="no field"):
-        VlmDetector.preset("bad", AnthropicMessages, "x", detail="low")  # not the messages API's
+    with pytest.raises(PluginError, match="no field detail"):
+        register.add("bad", AnthropicMessagesDetector, detail="low")  # not the messages API's
+    with pytest.raises(PluginError, match="registered twice"):
+        register.add("mine", OpenAIChatDetector, model="another-model")

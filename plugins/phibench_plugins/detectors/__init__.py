@@ -15,7 +15,7 @@ def phibench_register_detectors(register: Register) -> None:
     register.add("local", LocalDetector)
     register.add("flag_all", FlagAll)
     register.add("flag_none", FlagNone)
-    for name, vlm in PRESETS.items():  # gpt4o, claude, llama4_maverick, openai_compatible
-        register.add(name, vlm)
+    for name, preset in PRESETS.items():  # gpt4o, claude, llama4_maverick, openai_compatible
+        register.add(name, preset.cls, **preset.defaults)
     register.add("ocr_llm", OcrLlmDetector)
     register.add("presidio", PresidioDetector)

@@ -20,7 +20,7 @@ from phibench_plugins.detectors.vlm.estimator import Estimator
 from phibench_plugins.detectors.vlm.image import encode_image
 from phibench_plugins.detectors.vlm.params import Response, VlmParams
 from phibench_plugins.detectors.vlm.parse import parse_answer
-from phibench_plugins.detectors.vlm.presets import PRESETS
+from phibench_plugins.detectors.vlm.presets import PRESETS, Preset
 from phibench_plugins.detectors.vlm.protocols import (
     AnthropicMessages,
     OpenAIChat,
@@ -31,6 +31,7 @@ from phibench_plugins.detectors.vlm.transport import Transport
 
 __all__ = [
     "PRESETS",
+    "Preset",
     "AnthropicMessages",
     "Estimator",
     "OpenAIChat",

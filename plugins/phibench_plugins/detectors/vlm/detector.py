@@ -2,7 +2,8 @@
 
 One class serves every vision-language model. What differs between ``gpt4o``, ``claude`` and
 ``llama4_maverick`` is data: the wire protocol (:mod:`.protocols`) and the parameters' defaults,
-bound by :meth:`VlmDetector.preset` (:mod:`.presets`). Per sample:
+registered by :mod:`.presets`: :class:`OpenAIChatDetector` or :class:`AnthropicMessagesDetector`
+under a name with its defaults (a registered instance, not a subclass). Per sample:
 
 1. the cache key: the rendered pixels' hash with everything that shapes the request
    (:meth:`VlmDetector.key_parts`);
@@ -19,9 +20,6 @@ else: every endpoint the detector reports is :func:`~.params.endpoint_label`'s, 
 
 from __future__ import annotations
 
-import dataclasses
-import sys
-import typing
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -35,55 +33,26 @@ from phibench_plugins.detectors.vlm.params import FINGERPRINT_EXCLUDE, Response,
 from phibench_plugins.detectors.vlm.parse import parse_answer
 from phibench_plugins.detectors.vlm.pricing import Price, price_of
 from phibench_plugins.detectors.vlm.prompt import Prompt, load_prompt
+from phibench_plugins.detectors.vlm.protocols import AnthropicMessages, OpenAIChat
 from phibench_plugins.detectors.vlm.protocols.base import WireProtocol
 from phibench_plugins.detectors.vlm.transport import Ask, Transport
 
 
 class VlmDetector(Detector):
-    """A vision-language model behind a wire protocol; see the module docstring. Register one
-    with :meth:`preset`."""
+    """A vision-language model behind a wire protocol; see the module docstring. The registered
+    detectors are the two protocols' classes below under names with their own defaults
+    (:mod:`.presets`)."""
 
     Params: ClassVar[type] = VlmParams
     fingerprint_exclude: ClassVar[tuple[str, ...]] = FINGERPRINT_EXCLUDE
-    name: ClassVar[str] = "vlm"
-    """The registered name (``gpt4o``), as configuration errors name the detector."""
     wire: ClassVar[type[WireProtocol]] = WireProtocol
     """The wire protocol's class; each detector holds one instance (:attr:`protocol`)."""
-    requires_base_url: ClassVar[bool] = False
-    """True for endpoints that have no vendor default (Databricks, vLLM, Ollama, ...)."""
     sends_image: ClassVar[bool] = True
-
-    @classmethod
-    def preset(cls, name: str, wire: type[WireProtocol], doc: str, *,
-               requires_base_url: bool = False, **defaults: Any) -> type["VlmDetector"]:
-        """This detector on ``wire`` with ``defaults`` for its parameters, as a class the registry
-        takes (``register.add(name, preset)``): no behaviour of its own, only data.
-
-        The parameters' schema is the protocol's, with these defaults (the fields, their order
-        and their name unchanged, so the config keys and error messages are the protocol's).
-        Assign the result to ``name`` in the calling module: that is where it says it lives
-        (``phibench plugins``, pickling)."""
-        schema = wire.Params
-        types = typing.get_type_hints(schema)
-        unknown = sorted(set(defaults) - set(types))
-        if unknown:
-            raise TypeError(f"preset {name!r}: {schema.__name__} has no field {', '.join(unknown)}")
-        fields = [(k, types[k], dataclasses.field(default=v)) for k, v in defaults.items()]
-        params = dataclasses.make_dataclass(
-            schema.__name__, fields, bases=(schema,), frozen=True,
-            namespace={"__doc__": f"Parameters of ``detector={name}``: {schema.__name__} with "
-                                  f"its defaults."})
-        module = sys._getframe(1).f_globals.get("__name__", __name__)  # as namedtuple does
-        params.__module__, params.__qualname__ = module, f"{name}.Params"  # picklable there
-        namespace = {"__doc__": doc, "__module__": module, "__qualname__": name,
-                     "Params": params, "name": name, "wire": wire,
-                     "requires_base_url": requires_base_url}
-        return type(name, (cls,), namespace)
 
     def __init__(self, params: VlmParams | None = None) -> None:
         super().__init__(params)
         p: VlmParams = self.params
-        check(p, f"VLM detector ({self.name})", self.requires_base_url)
+        check(p, f"VLM detector ({self.wire.name}, model {p.model or '(none)'})")
         self.wire.check(p)
         self.prompt: Prompt = load_prompt(p.prompt)
         self.price: Price = price_of(p)
@@ -172,3 +141,17 @@ def verdict(frame: Frame, r: Response, attempts: int) -> Detection:
         return Detection.failed(SampleError.from_exception(frame.sample.path, "detect", exc),
                                 **common)
     return Detection(parsed.has_phi, parsed.entities, **common)
+
+
+class OpenAIChatDetector(VlmDetector):
+    """A VLM behind the OpenAI chat completions API (OpenAI, Databricks, vLLM, Ollama, ...)."""
+
+    Params: ClassVar[type] = OpenAIChat.Params
+    wire: ClassVar[type[WireProtocol]] = OpenAIChat
+
+
+class AnthropicMessagesDetector(VlmDetector):
+    """A VLM behind the Anthropic messages API."""
+
+    Params: ClassVar[type] = AnthropicMessages.Params
+    wire: ClassVar[type[WireProtocol]] = AnthropicMessages

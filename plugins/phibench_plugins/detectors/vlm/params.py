@@ -77,9 +77,10 @@ are cached, never what the model answers. Changing them resumes the same run (re
 cache into its own directory, a higher ``max_in_flight`` after a 429 storm)."""
 
 
-def check(p: VlmParams, who: str, requires_base_url: bool = False) -> None:
+def check(p: VlmParams, who: str) -> None:
     """Raise one :class:`ConfigError` naming every problem of ``p`` (``who``: the detector), on
-    the driver. ``requires_base_url``: the endpoint has no vendor default (Databricks, vLLM...)."""
+    the driver. An endpoint with no vendor default has ``base_url: ???`` (:mod:`.presets`), which
+    :func:`phibench.plugin.validate_params` requires before this runs."""
     problems = []
     if not p.model:
         problems.append("detector.model is required")
@@ -95,10 +96,6 @@ def check(p: VlmParams, who: str, requires_base_url: bool = False) -> None:
         problems.append("detector.cache=replay needs detector.cache_root: the directory of the "
                         "recorded run (its cache/ folder holds the responses)")
     if p.cache != "replay":  # a replay needs neither an endpoint nor a key
-        if requires_base_url and not p.base_url:
-            problems.append("detector.base_url is required (the endpoint's OpenAI-compatible "
-                            "URL, e.g. https://WORKSPACE/serving-endpoints or "
-                            "http://localhost:8000/v1)")
         if p.api_key_env and not os.environ.get(p.api_key_env):
             problems.append(f"the environment variable {p.api_key_env} "
                             f"(detector.api_key_env) is not set: export it with your API key, "
