@@ -231,24 +231,32 @@ def _pixel_keyword(ds: pydicom.Dataset) -> str:
     return present[0]
 
 
-def _transfer_syntax(ds: pydicom.Dataset, keyword: str) -> UID:
-    """The file meta's transfer syntax, else one inferred from how the dataset was encoded."""
+def syntax_of(ds: pydicom.Dataset) -> UID:
+    """The file meta's transfer syntax, else the one the bare dataset was read with (its VR
+    encoding and byte order). The one definition the reader and the writer share."""
     meta = getattr(ds, "file_meta", None)
-    tsyntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    if tsyntax:
-        return UID(str(tsyntax).strip())
-    elem = ds[keyword]
-    value = elem.value
-    encapsulated = isinstance(value, bytes | bytearray) and value[:4] == _ITEM_TAG
-    if elem.is_undefined_length or encapsulated:
-        raise SampleFailure(
-            "decode", "compressed pixel data but no transfer syntax (no file meta): codec unknown"
-        )
+    stated = meta.get("TransferSyntaxUID") if meta is not None else None
+    if stated:
+        return UID(str(stated).strip())
     implicit, little = ds.original_encoding
-    log.debug("no transfer syntax in file meta; inferring from encoding")
     if little is False:
         return ExplicitVRBigEndian
     return ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+
+
+def _transfer_syntax(ds: pydicom.Dataset, keyword: str) -> UID:
+    """:func:`syntax_of`, refusing compressed pixels in a file that states no syntax."""
+    meta = getattr(ds, "file_meta", None)
+    if not (meta is not None and meta.get("TransferSyntaxUID")):
+        elem = ds[keyword]
+        value = elem.value
+        encapsulated = isinstance(value, bytes | bytearray) and value[:4] == _ITEM_TAG
+        if elem.is_undefined_length or encapsulated:
+            raise SampleFailure(
+                "decode", "compressed pixel data but no transfer syntax (no file meta): codec unknown"
+            )
+        log.debug("no transfer syntax in file meta; inferring from encoding")
+    return syntax_of(ds)
 
 
 def _pixel_view(ds: pydicom.Dataset, tsyntax: UID, count: int) -> pydicom.Dataset:

@@ -49,13 +49,12 @@ from pydicom.multival import MultiValue
 from pydicom.uid import (
     UID,
     ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
     SecondaryCaptureImageStorage,
     generate_uid,
 )
 
 from phibench import files
+from phibench.dicom.decode import syntax_of
 from phibench.dicom.fill import FILLS, mask_frame
 from phibench.dicom.pixels_io import (
     LOSSLESS_SYNTAX,
@@ -123,11 +122,11 @@ def write_redacted(
         raise ValueError("the output path is the input file; phibench never writes over its input")
     boxes = {operator.index(k): [b for b in v if b[2] > 0 and b[3] > 0] for k, v in masks.items()}
     if not any(boxes.values()):
-        syntax = _syntax(staged(read_header, src))
+        syntax = syntax_of(staged(read_header, src))
         copy_file(src, dst)
         return WriteResult(str(dst), (), str(syntax), True)
     ds = staged(read_dataset, src)
-    source_syntax = _syntax(ds)
+    source_syntax = syntax_of(ds)
     pixels = decode_pixels(ds)
     count = pixels.frames.shape[0]
     changed = []
@@ -144,18 +143,6 @@ def write_redacted(
     _file_meta(ds, syntax)
     _atomic(dst, lambda tmp: _save(ds, tmp))
     return WriteResult(str(dst), tuple(changed), str(syntax), False)
-
-
-def _syntax(ds: Dataset) -> UID:
-    """The file meta's transfer syntax, else the one the bare dataset was read with."""
-    meta = getattr(ds, "file_meta", None)
-    value = meta.get("TransferSyntaxUID") if meta is not None else None
-    if value:
-        return UID(str(value).strip())
-    implicit, little = ds.original_encoding
-    if little is False:
-        return ExplicitVRBigEndian
-    return ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
 
 
 # -- header ----------------------------------------------------------------------------------
