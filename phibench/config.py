@@ -125,6 +125,39 @@ CONFIG_GROUPS = (*PLUGIN_GROUPS, "experiment")
 _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
 
 
+_NOT_READ_THERE = {
+    "run.yaml": "the main config is not replaced; put your settings in an experiment "
+                "(experiment/NAME.yaml, `+experiment=NAME`) or on the command line",
+    "prompts": "a prompt is chosen per detector: detector.prompt=/path/to/prompt.yaml",
+    "pricing.yaml": "prices are chosen per detector: detector.pricing_file=/path/to/pricing.yaml "
+                    "(or detector.price_input_per_1m / price_output_per_1m)",
+}
+
+
+def check_user_config_dir(folder: Path) -> None:
+    """Refuse what ``$PHIBENCH_CONFIG_DIR`` would silently ignore: a missing folder, a ``run.yaml``,
+    ``prompts/`` or ``pricing.yaml`` (read from elsewhere), a folder that is no config group."""
+    if not folder.is_dir():
+        raise PluginError(f"PHIBENCH_CONFIG_DIR={folder} is not a folder")
+    problems = []
+    for item in sorted(folder.iterdir()):
+        if item.name.startswith("."):
+            continue
+        if item.name in _NOT_READ_THERE:
+            problems.append(f"{item.name}: {_NOT_READ_THERE[item.name]}")
+        elif item.is_dir() and item.name not in CONFIG_GROUPS:
+            problems.append(f"{item.name}/ is no config group (groups: {', '.join(CONFIG_GROUPS)})")
+        elif item.is_file() and item.suffix in (".yaml", ".yml"):
+            problems.append(f"{item.name}: a preset belongs in its group's folder "
+                            f"({', '.join(CONFIG_GROUPS)}), e.g. detector/{item.name}")
+        elif item.is_dir():
+            problems += [f"{item.name}/{p.name}: only .yaml files are read" for p in sorted(item.iterdir())
+                         if p.suffix != ".yaml" and not p.name.startswith(".")]
+    if problems:
+        raise PluginError(f"PHIBENCH_CONFIG_DIR={folder} holds what phibench would not read: "
+                          + "; ".join(problems))
+
+
 @dataclass(frozen=True)
 class ShippedConfig:
     """One YAML a plugin ships, as stored in Hydra's ConfigStore."""
@@ -141,6 +174,7 @@ def shipped_configs(registry: Registry) -> list[ShippedConfig]:
     in load order; the same ``group/NAME`` from two plugins is a :class:`PluginError`."""
     folders = [(d.path, f"{d.plugin} ({d.distribution})", False) for d in registry.config_dirs]
     if (user := user_config_dir()) is not None:
+        check_user_config_dir(user)
         folders.append((user, "$PHIBENCH_CONFIG_DIR", True))  # yours: replaces a shipped preset
     out: dict[tuple[str, str], ShippedConfig] = {}
     for folder, source, replaces in folders:

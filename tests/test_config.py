@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from omegaconf import OmegaConf
 
@@ -120,6 +122,37 @@ def test_a_user_preset_folder_wins_and_a_preset_of_no_plugin_is_refused(tmp_path
     (tmp_path / "detector" / "nobody.yaml").write_text("x: 1\n")
     with pytest.raises(PluginError, match="no installed plugin registers"):
         register_configs(default_registry())
+
+
+@pytest.mark.parametrize(("item", "says"), [
+    ("run.yaml", "+experiment=NAME"),
+    ("prompts/mine.yaml", "detector.prompt=/path/to/prompt.yaml"),
+    ("pricing.yaml", "detector.pricing_file="),
+    ("detectors/local.yaml", "detectors/ is no config group"),
+    ("local.yaml", "e.g. detector/local.yaml"),
+    ("detector/local.yml", "detector/local.yml: only .yaml files are read"),
+])
+def test_what_a_user_config_folder_would_not_read_is_refused_not_ignored(item, says, tmp_path, monkeypatch):
+    from phibench.config import shipped_configs
+    from phibench.exceptions import PluginError
+
+    (tmp_path / item).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / item).write_text("name: local\n")
+    monkeypatch.setenv("PHIBENCH_CONFIG_DIR", str(tmp_path))
+    with pytest.raises(PluginError, match=re.escape(says)):
+        shipped_configs(default_registry())
+    out = phibench("run", "detector=flag_none", f"hydra.run.dir={tmp_path}/r",
+                   env={"PHIBENCH_CONFIG_DIR": str(tmp_path)})
+    assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_user_config_folder_that_does_not_exist_is_refused(tmp_path, monkeypatch):
+    from phibench.config import shipped_configs
+    from phibench.exceptions import PluginError
+
+    monkeypatch.setenv("PHIBENCH_CONFIG_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(PluginError, match="is not a folder"):
+        shipped_configs(default_registry())
 
 
 def test_a_reporter_parameter_that_looks_like_a_secret_is_refused():
