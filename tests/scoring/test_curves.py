@@ -99,3 +99,17 @@ def test_delong_paired_of_a_run_with_itself_finds_no_difference() -> None:
     t = curves.delong_paired(truth, s, s)
     assert (t["difference"], t["p"]) == (0.0, 1.0)
     assert curves.delong_paired(np.array([True, False, False]), s[:3], s[:3])["p"] is None  # one positive
+
+
+def test_where_delongs_variance_vanishes_a_permutation_test_gives_the_p_value() -> None:
+    """A perfect ranking against a fixed score: every structural component is constant, so
+    DeLong's se is 0 and a normal test would claim p = 0 however few the samples."""
+    for m, significant in ((2, False), (5, True)):
+        truth = np.array([True] * m + [False] * m)
+        perfect, fixed = truth.astype(float), np.full(2 * m, 0.5)
+        t = curves.delong_paired(truth, fixed, perfect)
+        assert (t["auroc_a"], t["auroc_b"], t["method"]) == (0.5, 1.0, "permutation")
+        # only swapping every sample or none reaches |0.5|: 2 of 2^(2m) assignments
+        assert t["p"] == pytest.approx(2 / 2 ** (2 * m), abs=0.01) and t["p"] > 0
+        assert (t["p"] < 0.05) is significant
+    assert curves.delong_paired(truth, perfect, perfect)["p"] == 1.0  # no difference, no test
