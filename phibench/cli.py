@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from phibench import __version__
 from phibench.exceptions import PhibenchError
@@ -27,7 +28,8 @@ phibench compare RUN RUN [RUN ...] [--format terminal|md|csv|latex|json] [--metr
 phibench gate RUN [--baseline RUN|scorecard.json] [--min M=V] [--max M=V] [--max-drop M=V]
          [--thresholds FILE] [--alpha A] [--strict] [--junit FILE] [--summary FILE]
                                        exit 1 when the run fails a threshold (CI), 2 on misuse
-phibench estimate [--json] [HYDRA OVERRIDES ...]   dry-run cost of a run, from image sizes
+phibench estimate [--json] [--frames N] [--workers N] [--pilot K] [--from RUN_DIR] [HYDRA OVERRIDES ...]
+                                       cost and wall time of a run, projected to --frames
     e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
 """
 
@@ -160,16 +162,51 @@ def _gate(args: argparse.Namespace) -> int:
 
 
 ESTIMATE_USAGE = """\
-usage: phibench estimate [--json] [HYDRA OVERRIDES ...]
+usage: phibench estimate [--json] [--frames N] [--workers N] [--pilot K] [--from RUN_DIR]
+                         [--latency SECONDS] [HYDRA OVERRIDES ...]
 
-Dry-run cost of a run, from image sizes alone: the config is composed and validated as for
-`phibench run`, the dataset is planned, no pixel is decoded and no request is sent.
+What a run would cost and how long it would take, before it runs: the config is composed and
+validated as for `phibench run` and the dataset is planned. A remote model's tokens come from its
+provider's image-token rule (no request is sent); any other detector is measured on a few frames of
+the dataset, here and now. The figures per image are then projected to --frames frames on
+--workers workers (phibench/projection.py says how).
 
-  --json     print the estimate as JSON only
-  -h, --help show this help
+  --json             print the estimate as JSON only
+  --frames N         frames to project to (default 100000)
+  --workers N        workers (processes, one core each) to project to (default: the executor's)
+  --pilot K          frames a local detector is measured on (default 3)
+  --from RUN_DIR     take the figures per image from a finished run of the same detector
+  --latency SECONDS  a remote model's latency per request, when no run measured it
+  -h, --help         show this help
 
 e.g. phibench estimate detector=gpt4o dataset=synthetic dataset.n=200
+     phibench estimate detector=local dataset=folder dataset.root=DIR --workers 16
 """
+
+_ESTIMATE_OPTIONS = {"--frames": int, "--workers": int, "--pilot": int, "--from": Path, "--latency": float}
+
+
+def _estimate_options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """``(options, overrides)``; raises ValueError naming a bad option."""
+    options: dict[str, Any] = {}
+    rest = []
+    it = iter(args)
+    for arg in it:
+        name, eq, value = arg.partition("=")
+        if name in _ESTIMATE_OPTIONS:
+            if not eq:
+                value = next(it, "")
+            try:
+                options[name] = _ESTIMATE_OPTIONS[name](value)
+            except ValueError:
+                raise ValueError(f"{name} needs a {_ESTIMATE_OPTIONS[name].__name__}, got {value!r}") from None
+            if name in ("--frames", "--workers", "--pilot") and options[name] < (0 if name == "--pilot" else 1):
+                raise ValueError(f"{name} must be {'>= 0' if name == '--pilot' else '>= 1'}")
+        elif arg.startswith("-") and arg != "--json":
+            raise ValueError(f"estimate takes no option {arg}")
+        else:
+            rest.append(arg)
+    return options, rest
 
 
 def _estimate(overrides: list[str]) -> int:
@@ -185,11 +222,13 @@ def _estimate(overrides: list[str]) -> int:
     if {"-h", "--help"} & set(overrides):
         print(ESTIMATE_USAGE, end="")
         return 0
+    try:
+        options, overrides = _estimate_options(overrides)
+    except ValueError as exc:
+        print(f"phibench: error: {exc}\n\n{ESTIMATE_USAGE}", file=sys.stderr, end="")
+        return 2
     as_json = "--json" in overrides
     overrides = [o for o in overrides if o != "--json"]
-    if flags := [o for o in overrides if o.startswith("-")]:
-        print(f"phibench: error: estimate takes no option {flags[0]}\n\n{ESTIMATE_USAGE}", file=sys.stderr, end="")
-        return 2
     registry = default_registry()
     overrides = default_executor(overrides)  # an estimate runs no executor: a light install needs none
     try:
@@ -198,7 +237,9 @@ def _estimate(overrides: list[str]) -> int:
         register_configs(registry)
         with initialize_config_dir(str(config_dir()), version_base="1.3"):
             cfg = compose("run", overrides=overrides)
-        result = estimate(cfg, registry)
+        result = estimate(cfg, registry, frames=options.get("--frames", 100_000),
+                          workers=options.get("--workers"), pilot=options.get("--pilot", 3),
+                          from_run=options.get("--from"), latency_s=options.get("--latency"))
     except PhibenchError as exc:
         print(f"phibench: error: {exc}", file=sys.stderr)
         return 2

@@ -75,8 +75,10 @@ def test_estimate_is_a_dry_run_from_image_sizes(tmp_path):
     assert e["usd"] == pytest.approx((e["input_tokens"] * 2.5 + e["output_tokens"] * 10) / 1e6)
     text = phibench("estimate", "detector=claude", *synthetic_overrides(tmp_path, 4), env={"ANTHROPIC_API_KEY": ""})
     assert text.returncode == 0 and "per 100k images" in text.stdout and "no request was sent" in text.stdout
-    bad = phibench("estimate", "detector=flag_all", *synthetic_overrides(tmp_path, 4))
-    assert bad.returncode == 2 and "no cost estimate" in bad.stderr
+    assert "latency    unknown: pass --latency" in text.stdout  # no wall time is made up
+    proj = e["projection"]
+    assert proj["frames"] == 100_000 and proj["bound"] == "unknown" and proj["wall_s"] is None
+    assert proj["usd"] == pytest.approx(e["usd"] / frames * 100_000)
 
 
 @pytest.mark.parametrize(("w", "h", "detail", "tokens"), [
