@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import ClassVar
 
 from phibench.exceptions import PluginError
@@ -24,8 +25,9 @@ class Detector(Plugin):
     """Answers, per frame, ``has_phi`` with the entities found, or an error.
 
     Subclasses implement :meth:`detect`. Remote detectors that want concurrency override
-    :meth:`detect_many`. Raising from ``detect`` is fine: the core records the exception as a
-    per-sample error (stage ``detect``), which is never scored as "no PHI".
+    :meth:`detect_many`, and :meth:`detect_stream` with ``streams = True`` to take frames as they
+    are rendered. Raising from ``detect`` is fine: the core records the exception as a per-sample
+    error (stage ``detect``), which is never scored as "no PHI".
     """
 
     kind: ClassVar[str] = "detector"
@@ -37,6 +39,11 @@ class Detector(Plugin):
     """Frames per :meth:`detect_many` call this detector needs to work well (concurrent remote
     detectors want several times their in-flight limit); the pipeline uses the larger of this and
     ``run.batch_size``. 0: no preference."""
+
+    streams: ClassVar[bool] = False
+    """True for a detector whose :meth:`detect_stream` takes frames one by one as they come and
+    keeps its own concurrency busy (a remote model: a new request as soon as one returns). The
+    pipeline then renders frames ahead on a thread while it waits (:mod:`phibench.pipeline`)."""
 
     def detect(self, frame: Frame) -> Detection:
         raise NotImplementedError
@@ -70,3 +77,11 @@ class Detector(Plugin):
     def cost_basis(self, price_per_core_hour_usd: float) -> str:
         """How :meth:`cost_usd` prices a detection, in words, for the scorecard."""
         return f"measured CPU time x ${price_per_core_hour_usd:g} per core-hour (run.price_per_core_hour_usd)"
+
+    def detect_stream(self, frames: Iterable[Frame], batch_size: int = 1) -> Iterator[tuple[Frame, Detection]]:
+        """``(frame, detection)`` for each of ``frames``, in any order, taking frames only as it
+        needs them. The default hands ``batch_size`` frames at a time to :meth:`detect_many`,
+        in order; a detector with ``streams = True`` overrides it (no batch barrier)."""
+        it = iter(frames)
+        while batch := list(islice(it, max(1, batch_size))):
+            yield from zip(batch, self.detect_many(batch), strict=True)

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from phibench import worker
 from phibench.context import RunContext
@@ -73,47 +76,188 @@ class PipelineSpec:
 
 
 Watch = Callable[[str, list[Task]], None]
-"""Told ``(stage, tasks)`` just before a stage starts on them: ``"decode"`` (read and render one
-file), ``"detect"`` (one batch) or ``"redact"`` (one file). Executors use it to know what a dead worker was doing."""
+"""Told ``(stage, tasks)`` whenever the samples being worked on change: ``tasks`` are all of
+them (files being read and rendered, frames with the detector, a file being redacted) and
+``stage`` the one that just started (``"decode"``, ``"detect"``, ``"redact"``), or ``("idle",
+[])`` when none. Executors use it to know what a dead worker was doing."""
+
+AHEAD_MIN = 8
+"""Frames a streaming detector's renderer may run ahead, at least (see :func:`process`)."""
 
 
 def process(
     tasks: Iterable[Task], spec: PipelineSpec, watch: Watch | None = None
 ) -> Iterator[list[ResultRow]]:
-    """Run the pipeline over ``tasks`` (sorted by path); yield result rows batch by batch
-    (file by file when redacting)."""
+    """Run the pipeline over ``tasks`` (sorted by path); yield result rows as they are ready
+    (file by file when redacting).
+
+    Frames flow from the renderer to :meth:`Detector.detect_stream`. For most detectors that is
+    batches of ``batch_size`` rendered in turn, as before. For a streaming detector (a remote
+    model: ``Detector.streams``) a thread reads and renders ahead into a bounded queue of
+    ``max(AHEAD_MIN, batch_size // 4)`` frames while the detector keeps its requests in flight,
+    so neither waits on the other and memory stays bounded. Rows are the same either way; only
+    their order may differ (a row is yielded when its answer comes)."""
     detector: Detector = worker.instance(spec.detector, spec.context)
     redaction = FileRedaction(spec.redaction) if spec.redaction else None
     batch_size = max(spec.batch_size, int(detector.preferred_batch_size or 0), 1)
     where = f"{socket.gethostname()}:{os.getpid()}"
-    watch = watch or (lambda stage, tasks: None)
-    files = _Files(redaction, watch)
+    busy = _Busy(watch)
+    files = _Files(redaction, busy)
     # With a redactor, frames keep their dataset: the redaction stage counts frames and renders
     # unplanned ones from it instead of reading the file again.
     needs_header = detector.needs_header or redaction is not None
-    pending: list[tuple[Task, Frame, float]] = []
+    rendered = _rendered(list(tasks), needs_header, spec.limits, busy)
+    if detector.streams:
+        rendered = _ahead(rendered, max(AHEAD_MIN, batch_size // 4))
+    handed: dict[str, tuple[Task, float]] = {}
+
+    def frames() -> Iterator[Frame]:
+        """The rendered frames, in order; open files and failed renders are booked on the way."""
+        try:
+            for item in rendered:
+                if isinstance(item, list):
+                    files.open(item)
+                    continue
+                task, outcome, render_s = item
+                if isinstance(outcome, SampleError):
+                    det = Detection.failed(outcome)
+                    files.add(task, None, det, _row(task, det, spec, where, render_s, 0.0))
+                    continue
+                handed[task.sample.sample_id] = (task, render_s)
+                busy.start("detect", [task])
+                yield outcome
+        except _SourceFailed:
+            raise
+        except Exception as exc:  # a bug here must stop the run, not pass for the detector's
+            raise _SourceFailed(f"the pipeline's frame source failed: {type(exc).__name__}") from exc
+
+    source = frames()
+    while True:
+        try:
+            for frame, det in detector.detect_stream(source, batch_size):
+                got = handed.pop(frame.sample.sample_id, None)
+                if got is None:
+                    raise RuntimeError("detect_stream answered a frame it was not given")
+                yield from _booked(files, busy, got[0], frame, det, got[1], detector, spec, where)
+            lost = "the detector gave no result for this frame"
+        except _SourceFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the frames it held fail, closed; the rest go on
+            lost = exc
+        for task, render_s in list(handed.values()):  # handed over, never answered: fail closed
+            err = SampleError.from_exception(task.sample.path, "detect", lost if isinstance(lost, Exception)
+                                             else RuntimeError(lost))
+            yield from _booked(files, busy, task, None, Detection.failed(err), render_s, detector, spec, where)
+        handed.clear()
+        if isinstance(lost, str):
+            break
+    yield from files.ready()
+
+
+def _booked(files: "_Files", busy: "_Busy", task: Task, frame: Frame | None, det: Detection,
+            render_s: float, detector: Detector, spec: PipelineSpec, where: str) -> Iterator[list[ResultRow]]:
+    """Book one detection: its row (with its cost), and whatever rows that made ready."""
+    row = _row(task, det, spec, where, render_s, detector.cost_usd(det, spec.price_per_core_hour_usd))
+    files.add(task, frame, det, row)
+    busy.stop("detect", [task])
+    yield from files.ready()
+
+
+Rendered = list[Task] | tuple[Task, Frame | SampleError, float]
+"""What the renderer gives: a file's tasks as it opens the file, then each task's frame (or the
+error that stands for it) with its render time."""
+
+
+def _rendered(tasks: list[Task], keep_header: bool, limits: Limits, busy: "_Busy") -> Iterator[Rendered]:
     for _, group in itertools.groupby(tasks, key=lambda t: t.sample.path):
         group_tasks = list(group)
-        files.open(group_tasks)
-        watch("decode", group_tasks)
-        for task, outcome, render_s in _render_file(group_tasks, needs_header, spec.limits):
-            if isinstance(outcome, SampleError):
-                det = Detection.failed(outcome)
-                files.add(task, None, det, _row(task, det, spec, where, render_s, 0.0))
+        yield group_tasks
+        busy.start("decode", group_tasks)
+        try:
+            yield from _render_file(group_tasks, keep_header, limits)
+        finally:
+            busy.stop("decode", group_tasks)
+
+
+class _SourceFailed(Exception):
+    """The renderer itself broke (a bug, not a sample's failure): the run must not go on."""
+
+
+def _ahead(items: Iterator[Rendered], size: int) -> Iterator[Rendered]:
+    """``items``, produced on a thread at most ``size`` frames ahead of the consumer."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put(("failed", exc))
+            return
+        put(("end", None))
+
+    thread = threading.Thread(target=produce, name="phibench-render-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "failed":
+                raise _SourceFailed(f"rendering ahead failed: {type(value).__name__}") from value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+class _Busy:
+    """What this worker is working on now, told to ``watch`` whenever the files change."""
+
+    def __init__(self, watch: Watch | None) -> None:
+        self.watch = watch
+        self.lock = threading.Lock()
+        self.tasks: dict[tuple[str, str], Task] = {}
+        self.paths: tuple[str, ...] = ()
+        self.stage = "idle"
+
+    def start(self, stage: str, tasks: list[Task]) -> None:
+        self._change(stage, tasks, add=True)
+
+    def stop(self, stage: str, tasks: list[Task]) -> None:
+        self._change(stage, tasks, add=False)
+
+    def _change(self, stage: str, tasks: list[Task], add: bool) -> None:
+        if self.watch is None:
+            return
+        with self.lock:
+            for t in tasks:
+                key = (stage, t.sample.sample_id)
+                if add:
+                    self.tasks[key] = t
+                else:
+                    self.tasks.pop(key, None)
+            label = stage if add else self.stage
+            paths = tuple(sorted({t.sample.path for t in self.tasks.values()}))
+            if (paths, label) == (self.paths, self.stage):
+                return  # the same files in the same stage: the marker already says so
+            self.paths, self.stage = paths, label
+            if self.tasks:
+                self.watch(label, list(self.tasks.values()))
             else:
-                pending.append((task, outcome, render_s))
-        yield from files.ready()
-        while len(pending) >= batch_size:
-            batch, pending = pending[:batch_size], pending[batch_size:]
-            watch("detect", [task for task, _, _ in batch])
-            for task, frame, det, row in _detect(detector, batch, spec, where):
-                files.add(task, frame, det, row)
-            yield from files.ready()
-    if pending:
-        watch("detect", [task for task, _, _ in pending])
-        for task, frame, det, row in _detect(detector, pending, spec, where):
-            files.add(task, frame, det, row)
-    yield from files.ready()
+                self.paths, self.stage = (), "idle"
+                self.watch("idle", [])
 
 
 class _Files:
@@ -121,8 +265,8 @@ class _Files:
     as soon as they exist. With one, a file's rows (and frames) wait until every planned frame
     of the file has its detection; then the file is redacted and its rows are ready."""
 
-    def __init__(self, redaction: FileRedaction | None, watch: Watch) -> None:
-        self.redaction, self.watch = redaction, watch
+    def __init__(self, redaction: FileRedaction | None, busy: _Busy) -> None:
+        self.redaction, self.busy = redaction, busy
         self.expected: dict[str, int] = {}
         self.items: dict[str, list[tuple[Item, ResultRow, Task]]] = {}
         self.loose: list[ResultRow] = []
@@ -148,8 +292,12 @@ class _Files:
         for path in [p for p, got in self.items.items() if len(got) >= self.expected[p]]:
             got = self.items.pop(path)
             del self.expected[path]
-            self.watch("redact", [task for _, _, task in got])
-            cols = self.redaction.run(path, [item for item, _, _ in got])
+            tasks = [task for _, _, task in got]
+            self.busy.start("redact", tasks)
+            try:
+                cols = self.redaction.run(path, [item for item, _, _ in got])
+            finally:
+                self.busy.stop("redact", tasks)
             yield [row.with_redaction(cols[item.sample.sample_id]) for item, row, _ in got]
 
 
@@ -201,25 +349,6 @@ def _render_file(
             yield task, frame, time.perf_counter() - t1
         except Exception as exc:  # noqa: BLE001 - recorded per sample
             yield task, SampleError.from_exception(path, "decode", exc), time.perf_counter() - t1
-
-
-def _detect(
-    detector: Detector, batch: list[tuple[Task, Frame, float]], spec: PipelineSpec, where: str
-) -> list[tuple[Task, Frame, Detection, ResultRow]]:
-    frames = [frame for _, frame, _ in batch]
-    try:
-        detections = detector.detect_many(frames)
-        if len(detections) != len(frames):
-            raise RuntimeError(f"detect_many returned {len(detections)} results for {len(frames)} frames")
-    except Exception as exc:  # noqa: BLE001 - a broken batch fails each of its samples, closed
-        detections = [
-            Detection.failed(SampleError.from_exception(f.sample.path, "detect", exc)) for f in frames
-        ]
-    return [
-        (task, frame, det,
-         _row(task, det, spec, where, render_s, detector.cost_usd(det, spec.price_per_core_hour_usd)))
-        for (task, frame, render_s), det in zip(batch, detections, strict=True)
-    ]
 
 
 def _row(

@@ -20,7 +20,7 @@ else: every endpoint the detector reports is :func:`~.params.endpoint_label`'s, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from phibench.detector import Detector
@@ -48,6 +48,7 @@ class VlmDetector(Detector):
     wire: ClassVar[type[WireProtocol]] = WireProtocol
     """The wire protocol's class; each detector holds one instance (:attr:`protocol`)."""
     sends_image: ClassVar[bool] = True
+    streams: ClassVar[bool] = True
 
     def __init__(self, params: VlmParams | None = None) -> None:
         super().__init__(params)
@@ -120,6 +121,13 @@ class VlmDetector(Detector):
         self.setup()
         run_dir = self.context.run_dir if self.context else None
         return self.transport.run(frames, self._answer, run_dir)
+
+    def detect_stream(self, frames: Iterable[Frame], batch_size: int = 1) -> Iterator[tuple[Frame, Detection]]:
+        """Frames as they are rendered, ``max_in_flight`` requests busy throughout (no batch
+        barrier; ``batch_size`` does not apply); answers in the order they return."""
+        self.setup()
+        run_dir = self.context.run_dir if self.context else None
+        return self.transport.stream(frames, self._answer, run_dir)
 
     async def _answer(self, frame: Frame, ask: Ask) -> Detection:
         def prepare() -> tuple[dict[str, Any], int]:

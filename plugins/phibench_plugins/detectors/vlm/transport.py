@@ -22,11 +22,12 @@ a negative; an unexpected exception's text is withheld (it may quote PHI).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -73,6 +74,7 @@ class Transport:
         self.budget = RetryBudget(p.retry_budget_ratio, p.retry_budget_min)
         self._wire: Wire | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_id: int | None = None
         self._slots: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
         self._warned: set[str] = set()
@@ -98,7 +100,9 @@ class Transport:
                 wire.connect()
                 self._wire = wire
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="phibench-vlm-loop", daemon=True).start()
+            thread = threading.Thread(target=loop.run_forever, name="phibench-vlm-loop", daemon=True)
+            thread.start()
+            self._thread_id = thread.ident
             self._slots = asyncio.Semaphore(self.max_in_flight)
             self._loop = loop
 
@@ -136,6 +140,56 @@ class Transport:
                                                    self._loop).result()
         cpu = (time.process_time() - c0) / max(1, len(frames))
         return [replace(d, cpu_s=cpu) for d in results]
+
+    def stream(self, frames: Iterable[Frame], answer: Answer,
+               run_dir: str | None) -> Iterator[tuple[Frame, Detection]]:
+        """``answer`` frames as they come, with no batch barrier: a frame is taken as soon as
+        fewer than ``2 x max_in_flight`` are in the loop's hands (``max_in_flight`` sending, the
+        rest ready to go the moment a slot frees). Yields ``(frame, detection)`` as answers
+        return, one per frame, each with its latency and a share of the loop thread's CPU time
+        (the renderer's, on another thread, is not the detector's); never raises for a sample."""
+        assert self._loop is not None, "Transport.start first"
+        try:
+            cache = self.cache(run_dir)
+        except ConfigError as exc:  # no folder for the cache: every sample fails, saying why
+            for f in frames:
+                yield f, Detection.failed(SampleError.from_exception(f.sample.path, "detect", exc))
+            return
+        window = 2 * self.max_in_flight
+        pending: dict[concurrent.futures.Future[Detection], Frame] = {}
+        it, more = iter(frames), True
+        clock = self._loop_clock()
+        while more or pending:
+            while more and len(pending) < window:
+                frame = next(it, None)
+                if frame is None:
+                    more = False
+                    break
+                pending[asyncio.run_coroutine_threadsafe(self._one(frame, answer, cache), self._loop)] = frame
+            if not pending:
+                break
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            cpu = clock() / len(done)
+            for fut in done:
+                yield pending.pop(fut), replace(fut.result(), cpu_s=cpu)
+
+    def _loop_clock(self) -> Callable[[], float]:
+        """CPU seconds the loop thread used since the last call (the process's where a thread's
+        clock is not available)."""
+        try:
+            clock_id = time.pthread_getcpuclockid(self._thread_id)
+            read: Callable[[], float] = lambda: time.clock_gettime(clock_id)  # noqa: E731
+            read()
+        except (AttributeError, OSError, TypeError):
+            read = time.process_time
+        last = [read()]
+
+        def take() -> float:
+            now = read()
+            spent, last[0] = now - last[0], now
+            return spent
+
+        return take
 
     def cache(self, run_dir: str | None) -> ResponseCache | None:
         """The response cache (``None`` when off); ``run_dir``: the run's, when ``cache_root`` is
