@@ -43,12 +43,12 @@ def main() -> None:
     parser.add_argument("--subset", choices=("phi", "text", "all"), default="all")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-header", action="store_true")
-    parser.add_argument("--ocr-params", default="{}", help="JSON object for detector.ocr_params")
+    parser.add_argument("--ocr-params", default="{}", help="JSON object for detector.ocr.params")
     args = parser.parse_args()
     if not (args.root / "labels.csv").is_file():
         raise SystemExit(f"realdev set not found at {args.root} (expected labels.csv there)")
     ocr_params = {"torch_threads": args.threads, **json.loads(args.ocr_params)}
-    det = default_registry().build("detector", "local", {"ocr_params": ocr_params})
+    det = default_registry().build("detector", "local", {"ocr": {"params": ocr_params}})
     det.setup()
     tp = fn = tn = fp = 0
     cpu: list[float] = []

@@ -61,7 +61,7 @@ def main() -> None:
         sides["detector_plus_redactor_verified"] = {"name": "easyocr", "verify": True}
     if args.unshared:
         sides["detector_plus_redactor_unshared"] = {
-            "name": "easyocr", "verify": False, "ocr_params": {"canvas_size": 1601}}
+            "name": "easyocr", "verify": False, "ocr": {"params": {"canvas_size": 1601}}}
     times: dict[str, list[float]] = {k: [] for k in sides}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"

@@ -30,13 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from phibench import __version__, extras, files
+from phibench import __version__, extras, files, ocr
 from phibench.config import GROUPS, OPTIONAL_GROUPS, SHOW_PHI_MOVED, ReportSettings, RunSettings
 from phibench.context import RunContext
 from phibench.exceptions import ConfigError, DatasetError
 from phibench.limits import Limits
 from phibench.pipeline import Task
-from phibench.plugin import validate_params
 from phibench.registry import Registry
 from phibench.secrets import is_secret_name, redact_text, scrub
 from phibench.specs import PluginSpec
@@ -93,8 +92,9 @@ def validate(cfg: DictConfig | dict[str, Any], registry: Registry) -> Validated:
         entry = registry.get(kind, str(name))
         cls = entry.cls
         extras.check(f"{kind} {name!r}", cls.requires)
+        ocr.check_spelling(cls.Params, node, group=kind, where=f"{kind} {name!r}")
         params = entry.validate(node)
-        _validate_ocr(params, registry, where=f"{kind} {name!r}")
+        ocr.check_settings(params, registry, where=f"{kind} {name!r}")
         if kind == "redactor":
             from phibench.redaction import policy
 
@@ -164,18 +164,6 @@ def report_of(node: dict[str, Any]) -> ReportSettings:
         if int(getattr(report, name)) < 0:
             raise ConfigError(f"report.{name} must be 0 or more; got {getattr(report, name)}")
     return report
-
-
-def _validate_ocr(params: Any, registry: Registry, *, where: str) -> None:
-    """A plugin whose params name an OCR engine (``ocr`` + ``ocr_params``): check those too."""
-    if not is_dataclass(params) or not {"ocr", "ocr_params"} <= {f.name for f in fields(params)}:
-        return
-    engine = getattr(params, "ocr")
-    if not engine or str(engine) not in registry.names("ocr"):
-        return  # not a phibench engine (Presidio's own Tesseract): the plugin checks its own value
-    cls = registry.get("ocr", str(engine)).cls
-    engine_params = validate_params(cls, dict(getattr(params, "ocr_params") or {}), where=f"{where}: ocr {engine!r}")
-    extras.check(f"{where}: ocr {engine!r}", cls.extras_needed(engine_params))
 
 
 def plan(cfg: DictConfig | dict[str, Any], registry: Registry, run_dir: Path | None = None) -> Plan:

@@ -25,7 +25,7 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 import phibench.worker as worker
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
-from phibench.ocr import OcrEngine, TextBox
+from phibench.ocr import OcrEngine, OcrSettings, TextBox
 from phibench.plugin import validate_params
 from phibench.records import Sample
 from phibench.registry import Register, Registry
@@ -442,9 +442,9 @@ def test_bad_engine_output_is_an_error() -> None:
 
 
 def test_detector_params_schema() -> None:
-    p = validate_params(LocalDetector, {"ocr_params": {"mag_ratio": 1.5}, "min_score": 0.6},
+    p = validate_params(LocalDetector, {"ocr": {"params": {"mag_ratio": 1.5}}, "min_score": 0.6},
                         where="detector")
-    assert p.ocr == "easyocr" and p.ocr_params == {"mag_ratio": 1.5} and p.min_score == 0.6
+    assert p.ocr == OcrSettings("easyocr", {"mag_ratio": 1.5}) and p.min_score == 0.6
     assert LocalDetector.needs_header is True
 
 
@@ -473,7 +473,7 @@ def test_engine_comes_from_the_worker_cache_once(fake_registry) -> None:
     d2 = worker.instance(worker.PluginSpec.of("detector", "local", {}))
     assert d1 is d2 and d1.engine is a.engine and FakeEngine.setups == 1
     # different OCR parameters are a different engine
-    c = LocalDetector(validate_params(LocalDetector, {"ocr_params": {"min_confidence": 0.2}},
+    c = LocalDetector(validate_params(LocalDetector, {"ocr": {"params": {"min_confidence": 0.2}}},
                                       where="detector"))
     c.setup()
     assert c.engine is not a.engine and FakeEngine.setups == 2

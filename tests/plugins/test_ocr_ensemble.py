@@ -1,4 +1,4 @@
-"""``ocr=ensemble``: the union of real engines' boxes (Tesseract and RapidOCR: each reads a
+"""``ocr.name=ensemble``: the union of real engines' boxes (Tesseract and RapidOCR: each reads a
 drawn image in well under a second), checked configuration, and fail-closed reads."""
 
 from __future__ import annotations

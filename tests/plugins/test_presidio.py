@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import asdict
 
 import matplotlib
 import numpy as np
@@ -25,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from phibench import ocr
 from phibench.exceptions import ConfigError
 from phibench.frame import Frame
-from phibench.ocr import TextBox
+from phibench.ocr import OcrSettings, TextBox
 from phibench.plugin import validate_params
 from phibench.records import Sample
 from phibench.results import ResultStore
@@ -173,7 +174,7 @@ def test_cpu_time_counts_tesseract(detector, header):
 
 @pytest.mark.slow
 def test_easyocr_adapter_reads_each_frame_once(header, monkeypatch):
-    params = PresidioParams(ocr="easyocr")
+    params = PresidioParams(ocr=OcrSettings("easyocr"))
     det = PresidioDetector(params)
     det.setup()
     engine = ocr.engine("easyocr", {})
@@ -188,7 +189,7 @@ def test_easyocr_adapter_reads_each_frame_once(header, monkeypatch):
     assert ocr.read_frame(engine, f) is f.ocr_cache[engine.cache_key]
     assert len(reads) == 1
 
-    redactor = PresidioRedactor(PresidioRedactorParams(ocr="easyocr"))
+    redactor = PresidioRedactor(PresidioRedactorParams(ocr=OcrSettings("easyocr")))
     redactor.setup()
     monkeypatch.setattr(redactor.analysis, "_analyze", lambda f: pytest.fail("analysed twice"))
     boxes = redactor.boxes(f, found)
@@ -234,9 +235,9 @@ def test_redactor_boxes_cover_the_drawn_phi(header):
 
 
 @pytest.mark.parametrize("bad", [
-    {"ocr": "no_such_engine"},
-    {"ocr_params": {"mag_ratio": 2}},
-    {"ocr": "easyocr", "ocr_kwargs": {"config": "--psm 11"}},
+    {"ocr": {"name": "no_such_engine"}},
+    {"ocr": {"params": {"mag_ratio": 2}}},  # presidio_tesseract takes no phibench engine params
+    {"ocr": {"name": "easyocr"}, "ocr_kwargs": {"config": "--psm 11"}},
     {"ocr_kwargs": {"ocr_threshold": 101}},
     {"ocr_border": 100},
     {"score_threshold": 1.5},
@@ -260,9 +261,9 @@ def test_unknown_entity_and_missing_model_fail_setup_without_network(monkeypatch
 
 def test_configs_hold_every_parameter_with_its_default():
     det = OmegaConf.to_container(compose_run("detector=presidio").detector)
-    assert det.pop("name") == "presidio" and det == vars(PresidioParams())
+    assert det.pop("name") == "presidio" and det == asdict(PresidioParams())
     red = OmegaConf.to_container(compose_run("redactor=presidio").redactor)
-    assert red.pop("name") == "presidio" and red == vars(PresidioRedactorParams())
+    assert red.pop("name") == "presidio" and red == asdict(PresidioRedactorParams())
 
 
 def test_categories_and_describe(detector):

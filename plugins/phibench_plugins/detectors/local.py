@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from phibench.detector import Detector
 from phibench.frame import Frame
 from phibench import ocr
-from phibench.ocr import OcrEngine, TextBox, UsesOcrEngine
+from phibench.ocr import OcrEngine, OcrSettings, TextBox, UsesOcrEngine, ocr_field
 from phibench.records import Detection, Entity
 from phibench.records.ground_truth import Box
 from phibench_plugins.detectors import header_phi, recognizers
@@ -42,11 +42,9 @@ log = logging.getLogger(__name__)
 class LocalParams:
     """Parameters of :class:`LocalDetector`."""
 
-    ocr: str = "easyocr"
-    """Registered OCR engine name."""
-
-    ocr_params: dict[str, Any] = field(default_factory=dict)
-    """Parameters of the OCR engine (e.g. ``{"mag_ratio": 1.5}``)."""
+    ocr: OcrSettings = ocr_field("easyocr")
+    """The OCR engine and its parameters (``detector.ocr.name=rapidocr``,
+    ``+detector.ocr.params.mag_ratio=1.5``)."""
 
     use_header: bool = True
     """Look for the header's PHI values (name, IDs, dates, ...) in the OCR text."""
@@ -164,7 +162,7 @@ class LocalDetector(UsesOcrEngine, Detector):
         p: LocalParams = self.params
         out: dict[str, Any] = {
             "detector": "local",
-            "ocr": p.ocr,
+            "ocr": p.ocr.name,
             "use_header": p.use_header,
             "use_patterns": p.use_patterns,
             "min_score": p.min_score,

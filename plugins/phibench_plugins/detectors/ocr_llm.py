@@ -38,7 +38,7 @@ from phibench import ocr
 from phibench.detector import Detector, cpu_time
 from phibench.exceptions import ConfigError, SampleFailure
 from phibench.frame import Frame
-from phibench.ocr import UsesOcrEngine
+from phibench.ocr import OcrSettings, UsesOcrEngine, ocr_field
 from phibench.records import Detection, Entity, SampleError
 from phibench_plugins.detectors import fuzzy
 from phibench_plugins.detectors.local import Line, build_lines
@@ -63,10 +63,9 @@ class OcrLlmParams(VlmParams):
     """Name of the environment variable holding the key; null: the server takes none."""
     prompt: str = "ocr_text_phi_v1"
     """Prompt file; its user text must hold ``{ocr_text}``."""
-    ocr: str = "easyocr"
-    """Registered OCR engine name."""
-    ocr_params: dict[str, Any] = field(default_factory=dict)
-    """Parameters of the OCR engine (e.g. ``{"mag_ratio": 1.5}``)."""
+    ocr: OcrSettings = ocr_field("easyocr")
+    """The OCR engine and its parameters (``detector.ocr.name=rapidocr``,
+    ``+detector.ocr.params.mag_ratio=1.5``)."""
     min_ocr_confidence: float = 0.05
     """OCR boxes the engine is less sure of than this are not sent."""
     line_gap: float = 2.5
@@ -120,7 +119,7 @@ class OcrLlmDetector(UsesOcrEngine, Detector):
     def describe(self) -> dict[str, Any]:
         p: OcrLlmParams = self.params
         out = {"kind": "ocr_llm", **self.protocol.identity(), "max_in_flight": p.max_in_flight,
-               "price": self.price.describe(), "json_mode": p.json_mode, "ocr": p.ocr,
+               "price": self.price.describe(), "json_mode": p.json_mode, "ocr": p.ocr.name,
                "min_ocr_confidence": p.min_ocr_confidence, "line_gap": p.line_gap}
         if self._engine is not None:
             out.update({f"ocr_{k}": v for k, v in self._engine.describe().items()})

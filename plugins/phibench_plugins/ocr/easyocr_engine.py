@@ -141,9 +141,9 @@ class EasyOcrEngine(OcrEngine):
                 f"the easyocr OCR engine needs the packages easyocr and torch ({exc})"
             ) from None
         if p.grey not in ("luma", "max"):
-            raise ConfigError(f"ocr=easyocr: grey must be luma or max, got {p.grey!r}")
+            raise ConfigError(f"OCR engine 'easyocr': grey must be luma or max, got {p.grey!r}")
         if p.upscale <= 0:
-            raise ConfigError(f"ocr=easyocr: upscale must be > 0, got {p.upscale}")
+            raise ConfigError(f"OCR engine 'easyocr': upscale must be > 0, got {p.upscale}")
         if p.torch_threads > 0:
             torch.set_num_threads(p.torch_threads)
         try:

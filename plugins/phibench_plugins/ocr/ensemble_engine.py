@@ -1,4 +1,4 @@
-"""An OCR engine that is the union of other engines' boxes (``ocr=ensemble``).
+"""An OCR engine that is the union of other engines' boxes (``ocr.name=ensemble``).
 
 Engines miss different text: on real overlays one reads a banner date that another splits into
 fragments, one finds a thin coloured line another does not see at all. Reading a frame with
@@ -25,6 +25,10 @@ from phibench.ocr import OcrEngine, TextBox, engine
 from phibench.records.ground_truth import Box
 
 
+WHERE = "OCR engine 'ensemble'"
+"""How its configuration errors begin."""
+
+
 def _default_members() -> list[dict[str, Any]]:
     return [{"name": "easyocr"}, {"name": "rapidocr"}]
 
@@ -34,7 +38,8 @@ class EnsembleParams:
     """Parameters of :class:`EnsembleEngine`."""
 
     engines: list[dict[str, Any]] = field(default_factory=_default_members)
-    """Members in order, each ``{name: <registered OCR engine>, params: {...}}``."""
+    """Members in order, each ``{name: <registered OCR engine>, params: {...}}`` (the shape of a
+    plugin's :class:`phibench.ocr.OcrSettings`)."""
 
     duplicates: str = "keep"
     """``keep``: every member's boxes, even where they read the same text (each reading reaches
@@ -54,27 +59,27 @@ def members(p: EnsembleParams) -> list[tuple[str, dict[str, Any]]]:
     from phibench.registry import default_registry
 
     if p.duplicates not in ("keep", "drop"):
-        raise ConfigError(f"ocr=ensemble: duplicates must be keep or drop, got {p.duplicates!r}")
+        raise ConfigError(f"{WHERE}: duplicates must be keep or drop, got {p.duplicates!r}")
     if not 0.0 < p.cover <= 1.0:
-        raise ConfigError(f"ocr=ensemble: cover must be in (0, 1], got {p.cover}")
+        raise ConfigError(f"{WHERE}: cover must be in (0, 1], got {p.cover}")
     registry = default_registry()
     out = []
     for i, member in enumerate(p.engines):
         if not isinstance(member, dict) or not member.get("name"):
-            raise ConfigError(f"ocr=ensemble: engines[{i}] needs a name, e.g. {{name: rapidocr}}")
+            raise ConfigError(f"{WHERE}: engines[{i}] needs a name, e.g. {{name: rapidocr}}")
         unknown = set(member) - {"name", "params"}
         if unknown:
-            raise ConfigError(f"ocr=ensemble: engines[{i}] has unknown keys {sorted(unknown)}")
+            raise ConfigError(f"{WHERE}: engines[{i}] has unknown keys {sorted(unknown)}")
         name, params = str(member["name"]), dict(member.get("params") or {})
         if name == "ensemble":
-            raise ConfigError("ocr=ensemble: an ensemble cannot hold an ensemble")
+            raise ConfigError(f"{WHERE}: an ensemble cannot hold an ensemble")
         if name not in registry.names("ocr"):
-            raise ConfigError(f"ocr=ensemble: engines[{i}] names {name!r}, not an OCR engine; "
+            raise ConfigError(f"{WHERE}: engines[{i}] names {name!r}, not an OCR engine; "
                               f"installed: {', '.join(sorted(registry.names('ocr')))}")
-        validate_params(registry.get("ocr", name).cls, params, where=f"ocr=ensemble: engines[{i}] {name!r}")
+        validate_params(registry.get("ocr", name).cls, params, where=f"{WHERE}: engines[{i}] {name!r}")
         out.append((name, params))
     if len(out) < 2:
-        raise ConfigError("ocr=ensemble: name at least two engines")
+        raise ConfigError(f"{WHERE}: name at least two engines")
     return out
 
 

@@ -102,7 +102,7 @@ class RapidOcrEngine(OcrEngine):
             return
         p: RapidOcrParams = self.params
         if p.det_limit_type not in ("min", "max"):
-            raise ConfigError(f"ocr=rapidocr: det_limit_type must be min or max, got "
+            raise ConfigError(f"OCR engine 'rapidocr': det_limit_type must be min or max, got "
                               f"{p.det_limit_type!r}")
         paths = self._model_paths()
         try:

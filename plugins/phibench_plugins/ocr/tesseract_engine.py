@@ -105,7 +105,7 @@ class TesseractEngine(OcrEngine):
             return
         p: TesseractParams = self.params
         if p.scale <= 0:
-            raise ConfigError(f"ocr=tesseract: scale must be > 0, got {p.scale}")
+            raise ConfigError(f"OCR engine 'tesseract': scale must be > 0, got {p.scale}")
         try:
             import pytesseract  # noqa: F401
         except ImportError:  # pragma: no cover - declared dependency
@@ -192,13 +192,13 @@ def _find_binary(configured: str | None) -> str:
         if found:
             return found
         raise ConfigError(
-            f"ocr=tesseract: tesseract_cmd {configured!r} is not an executable file. Install "
+            f"OCR engine 'tesseract': tesseract_cmd {configured!r} is not an executable file. Install "
             f"Tesseract ({INSTALL}) or point tesseract_cmd at the binary."
         )
     found = shutil.which("tesseract")
     if not found:
         raise ConfigError(
-            f"ocr=tesseract: the tesseract binary is not on PATH. Install it ({INSTALL}) or set "
+            f"OCR engine 'tesseract': the tesseract binary is not on PATH. Install it ({INSTALL}) or set "
             f"the OCR parameter tesseract_cmd to its path."
         )
     return found
@@ -210,7 +210,7 @@ def _run(cmd: str, flag: str) -> str:
         done = subprocess.run([cmd, flag], capture_output=True, text=True, timeout=30, check=True)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ConfigError(
-            f"ocr=tesseract: {cmd} {flag} failed ({type(exc).__name__}); is it a working "
+            f"OCR engine 'tesseract': {cmd} {flag} failed ({type(exc).__name__}); is it a working "
             f"Tesseract? Install it with: {INSTALL}"
         ) from None
     return done.stdout or done.stderr

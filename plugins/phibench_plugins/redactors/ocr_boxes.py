@@ -8,12 +8,12 @@ engine and parameters, each frame is read once (:func:`phibench.ocr.read_frame`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from phibench import ocr
 from phibench.frame import Frame
-from phibench.ocr import OcrEngine, UsesOcrEngine
+from phibench.ocr import OcrEngine, OcrSettings, UsesOcrEngine, ocr_field
 from phibench.records import Detection
 from phibench.records.ground_truth import Box
 from phibench.redaction import policy
@@ -24,11 +24,9 @@ from phibench.redactor import Redactor, RedactorParams
 class OcrBoxParams(RedactorParams):
     """Parameters of :class:`OcrBoxRedactor`: the common ones plus the OCR engine."""
 
-    ocr: str = "easyocr"
-    """Registered OCR engine that finds the text boxes (and re-reads masked frames)."""
-
-    ocr_params: dict[str, Any] = field(default_factory=dict)
-    """Parameters of the engine. Keep them equal to the detector's to share its OCR."""
+    ocr: OcrSettings = ocr_field("easyocr")
+    """The OCR engine that finds the text boxes (and re-reads masked frames), with its
+    parameters. Keep it equal to the detector's ``ocr`` to share the detector's reading."""
 
     min_ocr_confidence: float = 0.0
     """Boxes the engine is less sure of are still text on the image: by default all are masked."""
@@ -52,7 +50,7 @@ class OcrBoxRedactor(UsesOcrEngine, Redactor):
 
     def describe(self) -> dict[str, Any]:
         p: OcrBoxParams = self.params
-        out: dict[str, Any] = {"redactor": "ocr_boxes", "ocr": p.ocr, "mode": p.mode, "fill": p.fill,
+        out: dict[str, Any] = {"redactor": "ocr_boxes", "ocr": p.ocr.name, "mode": p.mode, "fill": p.fill,
                                "padding": p.padding}
         if self._engine is not None:
             out |= {f"ocr_{k}": v for k, v in self._engine.describe().items()}

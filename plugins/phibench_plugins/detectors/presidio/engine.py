@@ -164,8 +164,8 @@ class PresidioAnalysis:
             if unknown:
                 raise ConfigError(f"presidio: unknown entities {unknown}; known: {sorted(known)}")
             self._analyzer = analyzer
-        if p.ocr != PRESIDIO_TESSERACT and self._engine is None:
-            self._engine = phibench_ocr.engine(p.ocr, dict(p.ocr_params))
+        if p.ocr.name != PRESIDIO_TESSERACT and self._engine is None:
+            self._engine = phibench_ocr.engine_of(p.ocr)
 
     def analyze(self, frame: Frame) -> Analysis:
         """Presidio's analysis of ``frame``, computed once per frame and parameter set."""
@@ -191,7 +191,7 @@ class PresidioAnalysis:
         grey = frame.image.ndim == 2
         image = Image.fromarray(frame.image)
         border = 0
-        if p.ocr == PRESIDIO_TESSERACT:
+        if p.ocr.name == PRESIDIO_TESSERACT:
             if grey and p.invert_greyscale:
                 image = ImageOps.invert(image)
             if p.ocr_border:
@@ -200,7 +200,7 @@ class PresidioAnalysis:
             reader = RecordingOcr(TesseractOCR(), "presidio_tesseract")
         else:
             assert self._engine is not None
-            reader = RecordingOcr(PhibenchOcr(self._engine, frame), p.ocr)
+            reader = RecordingOcr(PhibenchOcr(self._engine, frame), p.ocr.name)
 
         kwargs: dict[str, Any] = {"language": p.language, "score_threshold": p.score_threshold}
         if p.entities is not None:
@@ -255,12 +255,12 @@ class PresidioAnalysis:
             "spacy": distribution_version("spacy"),
             "spacy_model": p.spacy_model,
             "spacy_model_version": distribution_version(p.spacy_model),
-            "ocr": p.ocr,
+            "ocr": p.ocr.name,
             "use_metadata": p.use_metadata,
             "entities": "presidio default" if p.entities is None else list(p.entities),
             "score_threshold": p.score_threshold,
         }
-        if p.ocr == PRESIDIO_TESSERACT:
+        if p.ocr.name == PRESIDIO_TESSERACT:
             out["tesseract"] = _tesseract_version()
             out["ocr_border"] = p.ocr_border
             out["invert_greyscale"] = p.invert_greyscale

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from phibench.exceptions import ConfigError
+from phibench.ocr import OcrSettings, ocr_field
 
 PRESIDIO_TESSERACT = "presidio_tesseract"
-"""``ocr`` value for Presidio's own ``TesseractOCR`` (its default OCR)."""
+"""``ocr.name`` of Presidio's own ``TesseractOCR`` (its default OCR)."""
 
 METADATA_ENTITY = "DICOM_METADATA"
 """Entity type of what the header deny-list finds (Presidio itself reports it as ``PERSON``)."""
@@ -52,13 +53,11 @@ class PresidioParams:
     Presidio's DICOM redactor does by default: a deny-list built by its own functions from every
     element whose name contains "name" or "patient", plus ``M``/``F``/``X``/``U``."""
 
-    ocr: str = PRESIDIO_TESSERACT
-    """``presidio_tesseract``: Presidio's ``TesseractOCR`` (its default). Or any registered
-    phibench OCR engine (``easyocr``, ``tesseract``, ``rapidocr``, a third party's): the frame is
-    then read through :func:`phibench.ocr.read_frame`, shared with other stages."""
-
-    ocr_params: dict[str, Any] = field(default_factory=dict)
-    """Parameters of the phibench OCR engine (not used with ``presidio_tesseract``)."""
+    ocr: OcrSettings = ocr_field(PRESIDIO_TESSERACT, own=(PRESIDIO_TESSERACT,))
+    """``ocr.name``: ``presidio_tesseract``, Presidio's ``TesseractOCR`` (its default, which takes
+    no ``ocr.params``: its options are ``ocr_kwargs``). Or any registered phibench OCR engine
+    (``easyocr``, ``tesseract``, ``rapidocr``, a third party's), with its ``ocr.params``: the frame
+    is then read through :func:`phibench.ocr.read_frame`, shared with other stages."""
 
     ocr_kwargs: dict[str, Any] = field(default_factory=dict)
     """Presidio's ``ocr_kwargs``: ``ocr_threshold`` (0-100, drop words read with less
@@ -99,17 +98,17 @@ def check(p: PresidioParams, where: str = "presidio") -> None:
     """Reject settings Presidio could not honour; called from constructors, on the driver."""
     from phibench.registry import default_registry
 
-    if p.ocr == PRESIDIO_TESSERACT:
-        if p.ocr_params:
-            raise ConfigError(f"{where}: ocr_params is for phibench OCR engines; with "
-                              f"ocr={PRESIDIO_TESSERACT} pass Tesseract options in ocr_kwargs")
+    if p.ocr.name == PRESIDIO_TESSERACT:
+        if p.ocr.params:
+            raise ConfigError(f"{where}: ocr.params is for phibench OCR engines; with "
+                              f"ocr.name={PRESIDIO_TESSERACT} pass Tesseract options in ocr_kwargs")
     else:
-        default_registry().get("ocr", p.ocr)  # unknown engine: lists the known ones
+        default_registry().get("ocr", p.ocr.name)  # unknown engine: lists the known ones
         extra = sorted(set(p.ocr_kwargs) - {"ocr_threshold"})
         if extra:
             raise ConfigError(f"{where}: ocr_kwargs {extra} only apply to "
-                              f"ocr={PRESIDIO_TESSERACT}; configure the {p.ocr!r} engine with "
-                              f"ocr_params instead")
+                              f"ocr.name={PRESIDIO_TESSERACT}; configure the {p.ocr.name!r} engine "
+                              f"with ocr.params instead")
     threshold = p.ocr_kwargs.get("ocr_threshold")
     number = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
     if threshold is not None and not (number and -1 <= threshold <= 100):
