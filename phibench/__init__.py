@@ -31,6 +31,9 @@ _API: dict[str, str] = {
     "Frame": "phibench.frame", "Detection": "phibench.records", "Entity": "phibench.records",
     "Sample": "phibench.records", "GroundTruth": "phibench.records", "TextRegion": "phibench.records",
     "SampleError": "phibench.records", "TokenUsage": "phibench.records",
+    "OcrSettings": "phibench.ocr",
+    # what reporters read
+    "Scorecard": "phibench.records",
     # registering, and failing well
     "Register": "phibench.registry", "SampleFailure": "phibench.exceptions",
     "ConfigError": "phibench.exceptions", "PluginError": "phibench.exceptions",

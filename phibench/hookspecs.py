@@ -24,7 +24,7 @@ register_redactors redactor: :class:`phibench.redactor.Redactor`  ``redactor=NAM
 register_datasets  dataset: :class:`phibench.dataset.Dataset`     ``dataset=NAME``
 register_executors executor: :class:`phibench.executor.Executor`  ``executor=NAME``
 register_reporters reporter: :class:`phibench.reporter.Reporter`  ``reporters=[NAME, ...]``
-register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr=NAME``, ``redactor.ocr=NAME``
+register_ocr_engines ocr: :class:`phibench.ocr.OcrEngine`          ``detector.ocr.name=NAME``, ``redactor.ocr.name=NAME``
 =================  ===========================================  ===============================
 
 A plugin may also ship presets and named sweeps as YAML: ``phibench_config_dirs`` returns the
@@ -53,7 +53,7 @@ detector class); a default of ``omegaconf.MISSING`` makes that parameter mandato
   Remote detectors override ``detect_many(frames)`` for concurrency; load models in ``setup()``.
   ``phibench.testing.plugins.check_detector`` checks one against the contract in your tests.
 
-*OCR engine* -- read text boxes, shared by detectors and redactors (``detector.ocr=NAME``)::
+*OCR engine* -- read text boxes, shared by detectors and redactors (``detector.ocr.name=NAME``)::
 
     class MyOcr(OcrEngine):
         def setup(self): self.model = load()          # once per worker
@@ -72,12 +72,13 @@ detector class); a default of ``omegaconf.MISSING`` makes that parameter mandato
 *Executor* -- run the per-sample pipeline somewhere (the built-ins: ``inline``, ``spark``);
   see :class:`phibench.executor.Executor`.
 
-*Reporter* -- turn a finished scorecard into an output; parameters come from its ``Params``
+*Reporter* -- turn a finished scorecard (a :class:`~phibench.records.Scorecard`: typed, frozen,
+  ``to_dict()`` is ``scorecard.json``) into an output; parameters come from its ``Params``
   (``'reporters=[json,{name: summary_csv, decimals: 2}]'``)::
 
     class SummaryCsv(Reporter):
-        def report(self, scorecard: dict, run_dir: Path) -> None:
-            (run_dir / "summary.csv").write_text(f"recall,{scorecard['metrics']['recall']['value']}")
+        def report(self, scorecard: Scorecard, run_dir: Path) -> None:
+            (run_dir / "summary.csv").write_text(f"recall,{scorecard.metrics['recall'].value}")
 
 A complete, installable example (a detector, a preset YAML, a reporter with parameters) is
 ``tests/plugin_package/``.
@@ -131,7 +132,12 @@ def phibench_register_executors(register: "Register") -> None:
 
 @hookspec
 def phibench_register_reporters(register: "Register") -> None:
-    """Add reporter classes (:class:`phibench.reporter.Reporter`) that write or show a scorecard."""
+    """Add reporter classes (:class:`phibench.reporter.Reporter`) that write or show a scorecard.
+
+    After every run (and ``phibench score``), the core calls ``report(scorecard, run_dir)`` of
+    each reporter in ``reporters``, in order, with the run's :class:`phibench.records.Scorecard`.
+    A reporter reads its fields (``scorecard.confusion.fn``, ``scorecard.metrics["recall"].ci_low``);
+    ``scorecard.to_dict()`` is the JSON-ready form, exactly what ``scorecard.json`` holds."""
 
 
 @hookspec

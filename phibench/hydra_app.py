@@ -23,7 +23,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from phibench import extras
+from phibench import extras, ocr
 from phibench.config import PLUGIN_GROUPS, SHOW_PHI_MOVED, RunSettings, config_dir, register_configs
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.limits import Limits
@@ -100,7 +100,10 @@ def check_parameter_keys(overrides: list[str], registry: Registry) -> None:
         if not names:
             raise ConfigError(f"{key}: no {head} is chosen; pass {head}=NAME first")
         for name in names:
-            known = _names(registry.get(head, name).cls.Params)
+            schema = registry.get(head, name).cls.Params
+            known = _names(schema)
+            if first.endswith("_params") and first not in known and first[:-7] in ocr.ocr_fields(schema):
+                raise ConfigError(f"{head} {name!r}: " + ocr.OCR_MOVED.format(group=head, key=first[:-7]))
             if first not in known and first != "name":
                 raise ConfigError(
                     f"{head} {name!r} has no parameter {first!r}. Parameters it takes: "

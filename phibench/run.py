@@ -27,7 +27,7 @@ from phibench.pipeline import PipelineSpec, StoreSpec, remaining
 from phibench.plan import Plan, Validated, bind, planned_ids, validate
 from phibench.plan import plan as make_plan
 from phibench.progress import progress_bar
-from phibench.records import ResultRow
+from phibench.records import ResultRow, Scorecard
 from phibench.redaction import RedactionSpec
 from phibench.registry import Registry, default_registry
 from phibench.results import BufferedAppender, ResultStore
@@ -158,7 +158,8 @@ def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext)
 
 def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = False) -> dict[str, Any]:
     """(Re)compute the scorecard of ``run_dir`` from its results and planned samples, and run its
-    reporters (``quiet``: none that print to the terminal)."""
+    reporters (``quiet``: none that print to the terminal) on its record
+    (:class:`~phibench.records.Scorecard`); returns the JSON-ready dict."""
     registry = registry or default_registry()
     run_dir = Path(run_dir)
     meta_path = run_dir / META_FILE
@@ -188,12 +189,13 @@ def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = Fal
     scorecard["run_dir"] = str(run_dir)
     scorecard["provenance"] = provenance.complete(meta.get("provenance"), df)
     scorecard = scrub(scorecard)
+    card = Scorecard.from_dict(scorecard)
     params = meta["config"].get("reporter_params") or {}
     for name in meta["config"].get("reporters", []):
         reporter = registry.build("reporter", name, params.get(name))
         if quiet and getattr(reporter, "prints", False):
             continue
-        reporter.report(scorecard, run_dir)
+        reporter.report(card, run_dir)
     return scorecard
 
 

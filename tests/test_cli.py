@@ -11,7 +11,7 @@ import pytest
 from phibench.hydra_app import check_parameter_keys
 from phibench.exceptions import ConfigError
 from phibench.registry import default_registry
-from phibench_plugins.executors.spark import SparkExecutor
+from phibench.spark.executor import SparkExecutor
 from tests.helpers import compose_run, phibench, synthetic_overrides
 
 QUIET = ["run.progress=false", "reporters=[json]", "executor=inline"]
@@ -113,3 +113,9 @@ def test_executor_workers_needs_no_quoting():
     assert SparkExecutor(SparkExecutor.Params()).master() == "local[*]"
     with pytest.raises(ConfigError, match="sizes a local master"):
         SparkExecutor(SparkExecutor.Params(master="spark://h:7077", workers=2)).master()
+
+
+def test_the_old_ocr_params_key_says_where_it_went_on_the_command_line(tmp_path):
+    res = phibench("run", "detector=local", "detector.ocr_params.upscale=2", f"hydra.run.dir={tmp_path}/r")
+    assert res.returncode == 2 and "detector.ocr_params.K=V is now +detector.ocr.params.K=V" in res.stderr, res.stderr
+    no_traceback(res)

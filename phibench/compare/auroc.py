@@ -13,13 +13,12 @@ reader sees it rather than a silent gap.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from phibench.compare.paired import Difference
+from phibench.records import Auroc, Scorecard
 from phibench.scoring.curves import delong_paired, phi_scores
 
 METRIC = "auroc"
@@ -27,11 +26,10 @@ PAIRED = "delong (paired)"
 UNPAIRED = "delong (unpaired)"
 
 
-def reported(sc: dict[str, Any]) -> dict[str, Any] | None:
+def reported(sc: Scorecard) -> Auroc | None:
     """The scorecard's AUROC (``value, ci_low, ci_high, se``), or None when it has none."""
-    tf = sc.get("threshold_free") or {}
-    auroc = tf.get("auroc")
-    return auroc if auroc and auroc.get("value") is not None else None
+    auroc = sc.threshold_free.auroc if sc.threshold_free else None
+    return auroc if auroc and auroc.value is not None else None
 
 
 def _answered(df: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -57,25 +55,24 @@ def paired(a: pd.DataFrame, b: pd.DataFrame, ids: list[str], *, alpha: float = 0
                       n, n, PAIRED if t["p"] is not None else "none", t["p"])
 
 
-def _se(auroc: dict[str, Any]) -> float | None:
-    if auroc.get("se") is not None:
-        return float(auroc["se"])
-    if auroc.get("ci_low") is None or auroc.get("ci_high") is None:
+def _se(auroc: Auroc) -> float | None:
+    if auroc.se is not None:
+        return float(auroc.se)
+    if auroc.ci_low is None or auroc.ci_high is None:
         return None
     # a card written before ``se`` was recorded: its interval was clipped to [0, 1], so the wider
     # half is the one that was not cut
-    value, lo, hi = (float(auroc[k]) for k in ("value", "ci_low", "ci_high"))
+    value, lo, hi = (float(v) for v in (auroc.value, auroc.ci_low, auroc.ci_high))  # type: ignore[arg-type]
     return max(value - lo, hi - value) / float(norm.ppf(0.975))
 
 
-def unpaired(a: dict[str, Any], b: dict[str, Any], *, alpha: float = 0.05) -> Difference | None:
+def unpaired(a: Scorecard, b: Scorecard, *, alpha: float = 0.05) -> Difference | None:
     """``b - a`` from two scorecards' AUROCs as independent estimates; None when either has none."""
     ra, rb = reported(a), reported(b)
-    if ra is None or rb is None:
+    if ra is None or rb is None or a.threshold_free is None or b.threshold_free is None:
         return None
-    va, vb = float(ra["value"]), float(rb["value"])
-    na = float((a.get("threshold_free") or {}).get("n") or 0)
-    nb = float((b.get("threshold_free") or {}).get("n") or 0)
+    va, vb = float(ra.value), float(rb.value)  # type: ignore[arg-type]
+    na, nb = float(a.threshold_free.n or 0), float(b.threshold_free.n or 0)
     sa, sb = _se(ra), _se(rb)
     if sa is None or sb is None:
         return Difference(METRIC, va, vb, vb - va, None, None, na, nb, "none", None)

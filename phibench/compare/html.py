@@ -12,6 +12,7 @@ from the runs' scorecards and results.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -56,18 +57,18 @@ TEMPLATE = page.head(""".plots { display: flex; flex-wrap: wrap; gap: 12px; } tr
 def _provenance(c: Comparison) -> list[tuple[str, ...]]:
     out = []
     for r in c.runs:
-        prov = r.scorecard.get("provenance") or {}
+        prov = r.scorecard.provenance or {}
         hw = prov.get("hardware") or {}
         out.append((
             r.label, str(r.path), str(prov.get("dataset_fingerprint") or "n/a"),
-            _version(r.scorecard.get("versions") or {}),
+            _version(r.scorecard.versions or {}),
             str(prov.get("started_at") or "n/a"),
             ", ".join(f"{hw[k]}{' cores' if k == 'cores' else ''}" for k in ("cpu_model", "cores") if hw.get(k)) or "n/a",
         ))
     return out
 
 
-def _version(v: dict[str, Any]) -> str:
+def _version(v: Mapping[str, Any]) -> str:
     lib = (v.get("libraries") or {}).get("phibench") or "n/a"
     return f"{lib} (git {str(v['git_revision'])[:10]})" if v.get("git_revision") else str(lib)
 
@@ -86,7 +87,7 @@ def render(c: Comparison) -> str:
                   d.p_adjusted is not None and d.p_adjusted < c.alpha)
                  for p in c.pairs if (d := p.differences.get(m)) is not None]
         diff_plots.append((m, figures.differences(drawn, f"{metric_title(m)}: B - A")))
-    curves = [(r.label, tf) for r in c.runs if (tf := r.scorecard.get("threshold_free"))]
+    curves = [(r.label, tf.to_dict()) for r in c.runs if (tf := r.scorecard.threshold_free)]
     pairs = pairs_frame(c)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
@@ -110,4 +111,5 @@ def _with_recall(c: Comparison, rows: list[dict[str, Any]]) -> list[dict[str, An
     """The run rows with each run's recall, whether or not ``recall`` is among the compared metrics."""
     if "recall" in c.metrics:
         return rows
-    return [r | {"recall": (run.scorecard.get("metrics") or {}).get("recall")} for r, run in zip(rows, c.runs)]
+    return [r | {"recall": rate.to_dict() if (rate := run.scorecard.metrics.get("recall")) else None}
+            for r, run in zip(rows, c.runs)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 
 from phibench.exceptions import ConfigError
 from phibench.plan import planned_ids, read_plan
+from phibench.records import Scorecard
 from phibench.results import ResultStore
 
 SCORECARD = "scorecard.json"
@@ -34,7 +36,8 @@ class Run:
 
     path: Path
     """The run directory, or the scorecard file given on its own."""
-    scorecard: dict[str, Any]
+    scorecard: Scorecard
+    """Its ``scorecard.json``, read (any 1.x version)."""
     results: pd.DataFrame | None
     """The planned samples' rows (:data:`RESULT_COLUMNS`); None for a lone scorecard."""
     plan: dict[str, Any] | None
@@ -47,14 +50,19 @@ class Run:
         return self.results is not None
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_scorecard(path: Path) -> Scorecard:
+    """The scorecard in the file ``path``; a :class:`ConfigError` when it cannot be read or is
+    not a phibench scorecard (no ``metrics``, or a section of the wrong shape)."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path} cannot be read as a scorecard ({type(exc).__name__})") from None
     if not isinstance(data, dict) or "metrics" not in data:
         raise ConfigError(f"{path} is not a phibench scorecard (no 'metrics')")
-    return data
+    try:
+        return Scorecard.from_dict(data)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path} is not a phibench scorecard ({exc})") from None
 
 
 def load(path: str | Path) -> Run:
@@ -62,7 +70,7 @@ def load(path: str | Path) -> Run:
     ``path`` is neither."""
     path = Path(path)
     if path.is_file():
-        return Run(path, _read_json(path), None, None)
+        return Run(path, read_scorecard(path), None, None)
     if not path.is_dir():
         raise ConfigError(f"{path} does not exist: pass a run directory or a scorecard.json")
     if not (path / SCORECARD).is_file():
@@ -70,7 +78,7 @@ def load(path: str | Path) -> Run:
             f"{path} has no {SCORECARD}: pass a phibench run directory (re-score one with "
             f"`phibench score {path}` if its scorecard is missing)"
         )
-    scorecard = _read_json(path / SCORECARD)
+    scorecard = read_scorecard(path / SCORECARD)
     results = None
     if (path / "results.parquet").exists():
         df = ResultStore(path).read()
@@ -107,20 +115,21 @@ def load_all(paths: list[str | Path]) -> list[Run]:
     return [replace(r, label=lab) for r, lab in zip(runs, labels([r.scorecard for r in runs]))]
 
 
-def solution(sc: dict[str, Any]) -> str:
+def solution(sc: Scorecard | Mapping[str, Any]) -> str:
     """A run's name: detector, its model or OCR engine, and a mark for a simulated endpoint."""
-    d = sc.get("detector", {})
+    sc = Scorecard.of(sc)
+    d = sc.detector or {}
     name = str(d.get("name", "?"))
     extra = d.get("model") or d.get("ocr")
     label = f"{name} ({extra})" if extra else name
-    if sc.get("simulated"):
+    if sc.simulated:
         label += " [SIMULATED endpoint]"
     return label
 
 
-def answer_params(sc: dict[str, Any]) -> dict[str, Any]:
+def answer_params(sc: Scorecard | Mapping[str, Any]) -> dict[str, Any]:
     """The configured parameters that can change a run's answers, flattened (``detector.x``)."""
-    config = sc.get("config", {}) or {}
+    config = Scorecard.of(sc).config or {}
     out: dict[str, Any] = {}
     for group in ANSWER_GROUPS:
         node = config.get(group)
@@ -143,10 +152,11 @@ def _flatten(node: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
             out[key] = v
 
 
-def labels(cards: list[dict[str, Any]]) -> list[str]:
-    """One distinct label per scorecard: :func:`solution`, and for runs that share it, the
-    parameters in which they differ (``local (easyocr) [detector.min_score=0.7]``); runs that
-    still collide get their folder name."""
+def labels(cards: Sequence[Scorecard | Mapping[str, Any]]) -> list[str]:
+    """One distinct label per scorecard (a record, or its dict): :func:`solution`, and for runs
+    that share it, the parameters in which they differ (``local (easyocr) [detector.min_score=0.7]``);
+    runs that still collide get their folder name."""
+    cards = [Scorecard.of(sc) for sc in cards]
     base = [solution(sc) for sc in cards]
     out = list(base)
     for name, n in Counter(base).items():
@@ -161,7 +171,7 @@ def labels(cards: list[dict[str, Any]]) -> list[str]:
     for lab, n in Counter(out).items():
         if n > 1:
             for k, i in enumerate([i for i, o in enumerate(out) if o == lab]):
-                where = Path(str(cards[i].get("run_dir") or "")).name
+                where = Path(str(cards[i].run_dir or "")).name
                 out[i] = f"{lab} ({where or '#'}{'' if where else k + 1})"
     seen: Counter[str] = Counter()
     for i, lab in enumerate(out):  # folder names can collide too (two sweeps' 0_local)

@@ -6,21 +6,21 @@ and said so wherever it is used."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
 from phibench.compare.metrics import LOWER_IS_BETTER
 from phibench.compare.paired import Difference
+from phibench.records import Estimate, Scorecard
 
 TEST = "two proportions (unpaired)"
 
 
-def difference(metric: str, a: dict[str, Any], b: dict[str, Any], *, alpha: float = 0.05) -> Difference:
-    """``b - a`` of ``metric`` from two scorecards' rate dicts (``value, k, n``)."""
-    ra, rb = (a.get("metrics", {}).get(metric) or {}), (b.get("metrics", {}).get(metric) or {})
-    ka, na, kb, nb = (float(r.get(x) or 0) for r in (ra, rb) for x in ("k", "n"))
-    va, vb = ra.get("value"), rb.get("value")
+def difference(metric: str, a: Scorecard, b: Scorecard, *, alpha: float = 0.05) -> Difference:
+    """``b - a`` of ``metric`` from two scorecards' rates (``value, k, n``)."""
+    ra, rb = (a.metrics.get(metric) or Estimate()), (b.metrics.get(metric) or Estimate())
+    ka, na, kb, nb = (float(x or 0) for r in (ra, rb) for x in (r.k, r.n))
+    va, vb = ra.value, rb.value
     hib = metric not in LOWER_IS_BETTER
     if va is None or vb is None or na <= 0 or nb <= 0:
         return Difference(metric, va, vb, None, None, None, na, nb, "none", None, higher_is_better=hib)

@@ -19,6 +19,7 @@ from phibench.compare.paired import Difference
 from phibench.compare.runs import Run
 from phibench.compare.samples import Sharing
 from phibench.gate.thresholds import Settings, Threshold, higher_is_better
+from phibench.records import Auroc, Estimate, Scorecard
 from phibench.run import exit_status
 
 EPS = 1e-12
@@ -50,15 +51,17 @@ TESTED = (*METRICS, auroc.METRIC)
 """Figures whose drop from a baseline has a test (the rates; AUROC by DeLong)."""
 
 
-def _rate(sc: dict, metric: str) -> dict:
+def _rate(sc: Scorecard, metric: str) -> Estimate | Auroc:
     if metric == auroc.METRIC:
-        return auroc.reported(sc) or {}
-    return sc.get("metrics", {}).get(metric) or {}
+        return auroc.reported(sc) or Auroc()
+    return sc.metrics.get(metric) or Estimate()
 
 
-def figure(sc: dict, metric: str) -> float | None:
+def figure(sc: Scorecard, metric: str) -> float | None:
+    """The scorecard's value of ``metric``: a rate's or the AUROC's value, or a top-level figure
+    (``cost_per_100k_usd``, ``throughput_images_per_s``); None when it has none."""
     if metric in TESTED:
-        return _rate(sc, metric).get("value")
+        return _rate(sc, metric).value
     v = sc.get(metric)
     return None if v is None else float(v)
 
@@ -73,10 +76,10 @@ def _bound(t: Threshold, cand: Run, base: Run | None) -> Check:
     ok = v >= t.value - EPS if t.kind == "min" else v <= t.value + EPS
     op = (">=" if ok else "<") if t.kind == "min" else ("<=" if ok else ">")
     rate = _rate(cand.scorecard, t.metric)
-    ci = f" (95% CI {rate['ci_low']:.3f}-{rate['ci_high']:.3f})" if rate.get("ci_low") is not None else ""
+    ci = f" (95% CI {rate.ci_low:.3f}-{rate.ci_high:.3f})" if rate.ci_low is not None else ""
     if t.metric == auroc.METRIC:  # over answered samples only: say how many, errors are held apart
-        tf = cand.scorecard.get("threshold_free") or {}
-        ci += f" on {tf.get('n')} answered of {cand.scorecard.get('samples')} samples (hold error_rate too)"
+        tf = cand.scorecard.threshold_free
+        ci += f" on {tf.n if tf else None} answered of {cand.scorecard.samples} samples (hold error_rate too)"
     return Check(t.name, ok, f"{v:.4g}{ci} {op} {t.value:g}", v, b, delta, None, t.metric)
 
 
@@ -111,8 +114,8 @@ def _drop(t: Threshold, d: Difference | None, p_adj: float | None, s: Settings, 
 def evaluate(cand: Run, base: Run | None, s: Settings, sharing: Sharing | None,
              *, resamples: int, seed: int) -> tuple[list[Check], Pair | None]:
     """Every check, in threshold order after the run-complete check, and the tested pair."""
-    status, reason = exit_status(cand.scorecard)
-    checks = [Check("run complete", status == 0, reason or f"{cand.scorecard.get('samples')} samples, all planned ones scored")]
+    status, reason = exit_status(cand.scorecard.to_dict())
+    checks = [Check("run complete", status == 0, reason or f"{cand.scorecard.samples} samples, all planned ones scored")]
     drops = [t for t in s.thresholds if t.kind == "max_drop"]
     rates = tuple(dict.fromkeys(t.metric for t in drops if t.metric in METRICS))
     need = base is not None and any(t.metric in TESTED for t in drops)

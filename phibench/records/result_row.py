@@ -9,8 +9,9 @@ Arrow type in its metadata (:func:`column`); the field order is the column order
 A row is typed until it is stored: ``entities`` and ``truth_regions`` hold the records
 themselves, and become JSON text only in :meth:`ResultRow.to_record`, the storage boundary, with
 the codecs that sit beside those records (:meth:`Entity.list_to_json`,
-:meth:`TextRegion.list_to_json`). Readers that get the text back (scoring) decode it with the same
-records' ``list_from_json``. A misspelt column fails where it is written: the constructor and
+:meth:`TextRegion.list_to_json`). Readers that get the text back decode it with the same
+records' ``list_from_json`` (scoring), or column by column with :meth:`ResultRow.decode` (the
+reports' cases). A misspelt column fails where it is written: the constructor and
 :meth:`ResultRow.with_redaction` reject unknown names instead of storing a null column.
 """
 
@@ -208,11 +209,24 @@ class ResultRow:
         """A row back from its stored form (:meth:`to_record`, or a pyarrow ``to_pylist`` row);
         an unknown or missing column is a :class:`TypeError`."""
         kw = {}
-        decoders = {f.name: f.metadata["decode"] for f in fields(cls)}
         for name, value in record.items():
-            decode = decoders.get(name)
+            decode = _DECODERS.get(name)
             kw[name] = decode(value) if decode is not None else value
         return cls(**kw)
 
+    @classmethod
+    def decode(cls, name: str, stored: Any) -> Any:
+        """Column ``name``'s stored value as the field holds it (``entities`` and
+        ``truth_regions`` as records, by their codecs), for readers of a few columns of
+        ``results.parquet`` (a pandas row); a value that is not text (null, NaN) decodes as no
+        value. An unknown column is a :class:`KeyError`."""
+        if name not in _NAMES:
+            raise KeyError(f"no result column {name!r}")
+        decode = _DECODERS[name]
+        if decode is None:
+            return stored
+        return decode(stored if isinstance(stored, str) else None)
+
 
 _NAMES = frozenset(f.name for f in fields(ResultRow))
+_DECODERS = {f.name: f.metadata["decode"] for f in fields(ResultRow)}

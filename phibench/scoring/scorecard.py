@@ -2,7 +2,9 @@
 
 Because nothing else is read, a resumed, merged or re-scored run (``phibench score RUN_DIR``)
 gives exactly the numbers of one uninterrupted run. The JSON shape is versioned by
-:data:`SCHEMA_VERSION`; fields are only ever added within a major version.
+:data:`SCHEMA_VERSION`; fields are only ever added within a major version. Its record, which
+reporters read, is :class:`phibench.records.Scorecard` (``Scorecard.from_dict`` of the dict made
+here; ``to_dict`` gives it back key for key).
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from phibench.records.scorecard import SCHEMA_VERSION
 from phibench.scoring.confusion import Confusion
 from phibench.scoring.curves import threshold_free
 from phibench.scoring.per_category import per_category
 from phibench.scoring.redaction import redaction_quality
 from phibench.simulated import SUFFIX as SIMULATED_SUFFIX
-
-SCHEMA_VERSION = "1.2"
-"""1.2 added ``provenance`` (set by :func:`phibench.run.report`; see :mod:`phibench.provenance`)
-and ``threshold_free`` (:mod:`phibench.scoring.curves`)."""
 
 
 def _throughput(df: pd.DataFrame) -> tuple[float | None, float]:
@@ -55,7 +54,9 @@ def build_scorecard(
     redactor: dict[str, Any] | None = None,
     price_per_core_hour_usd: float = 0.0,
 ) -> dict[str, Any]:
-    """The scorecard of the result rows ``df`` (one row per sample)."""
+    """The scorecard of the result rows ``df`` (one row per sample), as the JSON-ready dict that
+    ``scorecard.json`` holds; its keys are :class:`~phibench.records.Scorecard`'s fields, in order
+    (:func:`phibench.run.report` adds the run's own, from ``fingerprint`` on)."""
     confusion = Confusion.from_results(df)
     throughput, wall_s = _throughput(df)
     endpoints = sorted({e for e in df["endpoint"].dropna() if e})

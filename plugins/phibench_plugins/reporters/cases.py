@@ -2,7 +2,8 @@
 
 Shared by the Markdown and HTML reporters. A :class:`Case` carries what is safe to show anywhere
 (file, frame, categories, stage, the already-scrubbed error message) and, separately, the boxes
-to draw; the PHI in a row (region text, entity text) is never copied into a case.
+to draw; the PHI in a row (region text, entity text) is never copied into a case. Entities and
+ground-truth regions are decoded by the result row's own codecs (:meth:`ResultRow.decode`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from phibench.plan import planned_ids
+from phibench.records import ResultRow
 from phibench.results import ResultStore
 
 Box = tuple[int, int, int, int]
@@ -59,14 +61,15 @@ def load_rows(run_dir: Path) -> pd.DataFrame:
     return df
 
 
-def _json_list(text: object) -> list:
+def _indices(text: object) -> set[int]:
+    """The indices in ``residual_regions`` (a JSON array; null: not checked)."""
     if not isinstance(text, str) or not text:
-        return []
+        return set()
     try:
         value = json.loads(text)
     except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+        return set()
+    return {i for i in value if isinstance(i, int)} if isinstance(value, list) else set()
 
 
 def _box(raw: object) -> Box | None:
@@ -87,14 +90,14 @@ def _root(paths: pd.Series) -> str:
 
 
 def _case(kind: str, row: pd.Series, root: str) -> Case:
-    regions = [r for r in _json_list(row["truth_regions"]) if isinstance(r, dict)]
+    regions = ResultRow.decode("truth_regions", row["truth_regions"])
     want_phi = kind != "fp"
-    cats = sorted({str(r.get("category") or "?") for r in regions if bool(r.get("is_phi")) == want_phi})
-    truth = [b for r in regions if r.get("is_phi") and (b := _box(r.get("box")))]
+    cats = sorted({r.category or "?" for r in regions if r.is_phi == want_phi})
+    truth = [b for r in regions if r.is_phi and (b := _box(r.box))]
     if kind == "residual":
-        left = {int(i) for i in _json_list(row["residual_regions"]) if isinstance(i, int)}
-        truth = [b for i, r in enumerate(regions) if i in left and (b := _box(r.get("box")))]
-    found = [b for e in _json_list(row["entities"]) if isinstance(e, dict) and (b := _box(e.get("box")))]
+        left = _indices(row["residual_regions"])
+        truth = [b for i, r in enumerate(regions) if i in left and (b := _box(r.box))]
+    found = [b for e in ResultRow.decode("entities", row["entities"]) if (b := _box(e.box))]
     path = str(row["path"])
     is_error = kind == "error"
     return Case(
@@ -132,7 +135,7 @@ def select(df: pd.DataFrame) -> dict[str, list[Case]]:
     labeled = df["has_phi_true"].notna()
     pred = df["has_phi_pred"].eq(True)
     truth = df["has_phi_true"].eq(True)
-    residual = df["residual_regions"].map(lambda t: bool(_json_list(t)))
+    residual = df["residual_regions"].map(lambda t: bool(_indices(t)))
     masks = {
         "fn": ok & labeled & truth & ~pred,
         "fp": ok & labeled & ~truth & pred,

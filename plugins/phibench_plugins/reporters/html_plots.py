@@ -1,7 +1,9 @@
 """The HTML report's plots, drawn by :mod:`phibench.figures` (PNG ``data:`` URIs, nothing fetched).
 
-Every function takes scorecard figures (or the latency column) and returns a data URI, or
-``None`` when there is nothing to plot. No PHI reaches a plot: only counts, rates and times.
+Every function takes the scorecard record, or one of its sections (or the latency column), and
+returns a data URI, or ``None`` when there is nothing to plot. No PHI reaches a plot: only counts,
+rates and times. The shared figure helpers read a rate by its stored names, which the records
+answer (:class:`~phibench.records.json_record.JsonRecord`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import numpy as np
 
 from phibench import figures
 from phibench.figures import plt, rates, uri
+from phibench.records import ConfusionCounts, Scorecard
+from phibench_plugins.reporters import tables
 from phibench_plugins.reporters.tables import METRIC_ORDER, REDACTION_ORDER
 
-def confusion(c: dict[str, int]) -> str:
+
+def confusion(c: ConfusionCounts) -> str:
     """The 2x2 matrix (truth rows, prediction columns); errors and unlabeled in the title."""
-    cells = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]])
+    cells = np.array([[c.tp, c.fn], [c.fp, c.tn]])
     fig, ax = plt.subplots(figsize=(4, 3.4))
     ax.imshow(cells, cmap="Blues")
     for (i, j), v in np.ndenumerate(cells):
@@ -26,29 +31,29 @@ def confusion(c: dict[str, int]) -> str:
     ax.set_yticks([0, 1], ["PHI", "no PHI"])
     ax.set_xlabel("prediction")
     ax.set_ylabel("truth")
-    ax.set_title(f"errors: {c['errors']}, unlabeled: {c['unlabeled']}", fontsize=9)
+    ax.set_title(f"errors: {c.errors}, unlabeled: {c.unlabeled}", fontsize=9)
     return uri(fig)
 
 
-def metric_rates(sc: dict[str, Any]) -> str | None:
-    return rates([(m, sc["metrics"].get(m)) for m in METRIC_ORDER], "detection rates, 95% Wilson intervals")
+def metric_rates(sc: Scorecard) -> str | None:
+    return rates([(m, sc.metrics.get(m)) for m in METRIC_ORDER], "detection rates, 95% Wilson intervals")
 
 
-def category_recall(sc: dict[str, Any]) -> str | None:
-    phi = sc["per_category"]["phi"]
-    return rates([(c, v["image_recall"]) for c, v in phi.items()], "image recall per PHI category", "recall")
+def category_recall(sc: Scorecard) -> str | None:
+    phi = sc.per_category.phi
+    return rates([(c, v.image_recall) for c, v in phi.items()], "image recall per PHI category", "recall")
 
 
-def non_phi_flagged(sc: dict[str, Any]) -> str | None:
-    named = list(sc["per_category"]["non_phi_flagged"].items())
+def non_phi_flagged(sc: Scorecard) -> str | None:
+    named = list(sc.per_category.non_phi_flagged.items())
     return rates(named, "harmless text flagged as PHI (lower is better)", "share flagged")
 
 
-def redaction(sc: dict[str, Any]) -> str | None:
-    red = sc.get("redaction")
+def redaction(sc: Scorecard) -> str | None:
+    red = sc.redaction
     if not red:
         return None
-    return rates([(k, red["metrics"].get(k)) for k, _ in REDACTION_ORDER], "redaction quality")
+    return rates([(k, red.metrics.get(k)) for k, _ in REDACTION_ORDER], "redaction quality")
 
 
 def cost_vs_recall(points: list[dict[str, Any]]) -> str | None:
@@ -70,23 +75,21 @@ def latency_histogram(latency_s: Any) -> str | None:
     return uri(fig)
 
 
-def curves(sc: dict[str, Any]) -> str | None:
+def curves(sc: Scorecard) -> str | None:
     """ROC and precision-recall curves, where the detector reports a confidence."""
-    tf = sc.get("threshold_free")
+    tf = sc.threshold_free
     if not tf:
         return None
     fig, (roc, pr) = plt.subplots(1, 2, figsize=(8, 3.4))
-    auroc = tf["auroc"]
-    ci = (f" [{auroc['ci_low']:.3f}, {auroc['ci_high']:.3f}]" if auroc.get("ci_low") is not None else "")
-    roc.plot(tf["roc"]["fpr"], tf["roc"]["tpr"], drawstyle="steps-post")
+    roc.plot(tf.roc["fpr"], tf.roc["tpr"], drawstyle="steps-post")
     roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
     roc.set_xlabel("1 - specificity")
     roc.set_ylabel("recall")
-    roc.set_title(f"ROC: AUROC {auroc['value']:.3f}{ci}", fontsize=9)
-    pr.plot(tf["pr"]["recall"], tf["pr"]["precision"], drawstyle="steps-post")
+    roc.set_title(f"ROC: AUROC {tables.auroc_text(sc)}", fontsize=9)
+    pr.plot(tf.pr["recall"], tf.pr["precision"], drawstyle="steps-post")
     pr.set_xlabel("recall")
     pr.set_ylabel("precision")
     pr.set_ylim(-0.02, 1.05)
-    pr.set_title(f"precision-recall: AP {tf['average_precision']:.3f} "
-                 f"(n={tf['n']}, {tf['distinct_scores']} distinct scores)", fontsize=9)
+    pr.set_title(f"precision-recall: AP {tf.average_precision:.3f} "
+                 f"(n={tf.n}, {tf.distinct_scores} distinct scores)", fontsize=9)
     return uri(fig)

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from phibench import files
+from phibench.records import Scorecard
 from phibench.reporter import Reporter, report_settings
 from phibench_plugins.reporters import cases as cases_mod
 from phibench_plugins.reporters import html_gallery, html_plots, tables
@@ -33,13 +34,13 @@ MAX_SIBLINGS = 50
 """Other runs (``scorecard.json`` next to this run's folder) drawn on the cost-vs-recall plot."""
 
 
-def show_phi(sc: dict[str, Any]) -> bool:
+def show_phi(sc: Scorecard) -> bool:
     """Whether the run's config asks reports to show PHI (``report.show_phi``)."""
     return bool(report_settings(sc).show_phi)
 
 
-def _point(sc: dict[str, Any], label: str) -> dict[str, Any]:
-    return {"label": label, "recall": (sc.get("metrics") or {}).get("recall"), "cost": sc.get("cost_per_100k_usd")}
+def _point(sc: Scorecard, label: str) -> dict[str, Any]:
+    return {"label": label, "recall": sc.metrics.get("recall"), "cost": sc.cost_per_100k_usd}
 
 
 def _siblings(run_dir: Path) -> list[dict[str, Any]]:
@@ -53,29 +54,29 @@ def _siblings(run_dir: Path) -> list[dict[str, Any]]:
         if path.parent == run_dir.resolve() or len(out) >= MAX_SIBLINGS:
             continue
         try:
-            sc = json.loads(path.read_text())
-            out.append(_point(sc, str((sc.get("detector") or {}).get("name", path.parent.name))))
-        except (OSError, ValueError, AttributeError):
+            sc = Scorecard.from_dict(json.loads(path.read_text()))
+            out.append(_point(sc, str((sc.detector or {}).get("name", path.parent.name))))
+        except (OSError, ValueError, TypeError, AttributeError):
             continue
     return out
 
 
 class HtmlReporter(Reporter):
-    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
         files.write_text(run_dir / REPORT_FILE, self.render(scorecard, run_dir))
 
-    def render(self, sc: dict[str, Any], run_dir: Path) -> str:
+    def render(self, sc: Scorecard, run_dir: Path) -> str:
         settings = report_settings(sc)
         phi = bool(settings.show_phi)
         df = cases_mod.load_rows(run_dir)
         found = cases_mod.select(df)
         siblings = _siblings(run_dir)
         plots = {
-            "confusion": html_plots.confusion(sc["confusion"]),
+            "confusion": html_plots.confusion(sc.confusion),
             "rates": html_plots.metric_rates(sc),
             "categories": html_plots.category_recall(sc),
             "non_phi": html_plots.non_phi_flagged(sc),
-            "cost": html_plots.cost_vs_recall([_point(sc, f"{sc['detector'].get('name')} (this run)"), *siblings]),
+            "cost": html_plots.cost_vs_recall([_point(sc, f"{sc.detector.get('name')} (this run)"), *siblings]),
             "latency": html_plots.latency_histogram(df["latency_s"].tolist()),
             "redaction": html_plots.redaction(sc),
             "curves": html_plots.curves(sc),
@@ -94,8 +95,8 @@ class HtmlReporter(Reporter):
             siblings=len(siblings),
             confusion_rows=tables.confusion_rows(sc),
             metric_rows=tables.metric_rows(sc),
-            category_rows=tables.category_rows(sc) if sc["per_category"]["phi"] else [],
-            non_phi_rows=tables.non_phi_rows(sc) if sc["per_category"]["non_phi_flagged"] else [],
+            category_rows=tables.category_rows(sc) if sc.per_category.phi else [],
+            non_phi_rows=tables.non_phi_rows(sc) if sc.per_category.non_phi_flagged else [],
             run_rows=tables.run_rows(sc),
             redaction_rows=tables.redaction_rows(sc),
             redaction_run_rows=tables.redaction_run_rows(sc),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from phibench import files
+from phibench.records import Scorecard
 from phibench.reporter import Reporter
 
 
+def text(scorecard: Scorecard) -> str:
+    """The file's text: the record's stored form (:meth:`Scorecard.to_dict`), indented."""
+    return json.dumps(scorecard.to_dict(), indent=2, default=str) + "\n"
+
+
 class JsonReporter(Reporter):
-    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
-        files.write_text(run_dir / "scorecard.json", json.dumps(scorecard, indent=2, default=str) + "\n")
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
+        files.write_text(run_dir / "scorecard.json", text(scorecard))

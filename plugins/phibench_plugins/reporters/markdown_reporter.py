@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from phibench import files
+from phibench.records import Scorecard
 from phibench.reporter import Reporter, report_settings
 from phibench_plugins.reporters import cases as cases_mod
 from phibench_plugins.reporters import tables
@@ -35,7 +35,7 @@ def _case_parts(found: dict[str, list[cases_mod.Case]], most: int) -> list[str]:
     return ["## Misses and errors", *parts] if parts else []
 
 
-def render(sc: dict[str, Any], found: dict[str, list[cases_mod.Case]] | None = None) -> str:
+def render(sc: Scorecard, found: dict[str, list[cases_mod.Case]] | None = None) -> str:
     parts = [
         f"# {tables.title(sc)}",
         "Rates are over answered, labeled samples, with 95% Wilson intervals; errors are counted "
@@ -45,17 +45,17 @@ def render(sc: dict[str, Any], found: dict[str, list[cases_mod.Case]] | None = N
         "## Detection",
         _table(("metric", "value [95% CI]", "k/n"), tables.metric_rows(sc)),
     ]
-    if sc["per_category"]["phi"]:
+    if sc.per_category.phi:
         parts += [
             "## Recall per PHI category",
             _table(("category", "image recall [95% CI]", "region recall [95% CI]"), tables.category_rows(sc)),
         ]
-    if sc["per_category"]["non_phi_flagged"]:
+    if sc.per_category.non_phi_flagged:
         parts += [
             "## Harmless text flagged as PHI (lower is better)",
             _table(("category", "share flagged [95% CI]", "k/n"), tables.non_phi_rows(sc)),
         ]
-    if sc.get("redaction"):
+    if sc.redaction:
         parts += [
             "## Redaction",
             _table(("metric", "value [95% CI]", "k/n"), tables.redaction_rows(sc)),
@@ -63,12 +63,12 @@ def render(sc: dict[str, Any], found: dict[str, list[cases_mod.Case]] | None = N
         ]
     parts += ["## Run", _table(("", ""), tables.run_rows(sc))]
     parts += _case_parts(found or {}, report_settings(sc).listed_cases)
-    if sc.get("provenance"):
+    if sc.provenance:
         parts += ["## Provenance", _table(("", ""), tables.provenance_rows(sc))]
     return "\n\n".join(parts) + "\n"
 
 
 class MarkdownReporter(Reporter):
-    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
         found = cases_mod.select(cases_mod.load_rows(run_dir)) if (run_dir / "results.parquet").exists() else {}
         files.write_text(run_dir / "scorecard.md", render(scorecard, found))

@@ -33,10 +33,10 @@ or re-scored run (``phibench score DIR``) updates the MLflow run it made before 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -47,8 +47,10 @@ import pandas as pd
 
 from phibench import extras
 from phibench.exceptions import ConfigError
+from phibench.records import Auroc, Estimate, Scorecard
 from phibench.reporter import Reporter, report_settings
 from phibench.secrets import redact_text, redact_url
+from phibench_plugins.reporters import json_reporter
 from phibench_plugins.reporters.html_reporter import REPORT_FILE
 
 log = logging.getLogger(__name__)
@@ -72,77 +74,81 @@ def _mlflow() -> ModuleType:
     return mlflow
 
 
-def params(sc: dict[str, Any]) -> dict[str, Any]:
+def params(sc: Scorecard) -> dict[str, Any]:
     """The resolved config, flattened to dotted keys (``detector.name``, ``dataset.n``)."""
-    if not (config := sc.get("config")):
+    if not sc.config:
         return {}
-    return pd.json_normalize(config, sep=".").iloc[0].to_dict()
+    return pd.json_normalize(dict(sc.config), sep=".").iloc[0].to_dict()
 
 
-def _rates(prefix: str, table: dict[str, Any] | None) -> dict[str, Any]:
+def _rates(prefix: str, table: Mapping[str, Estimate | Auroc | None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, rate in (table or {}).items():
-        if isinstance(rate, dict):
+    for name, rate in table.items():
+        if rate is not None:
             key = f"{prefix}{name}"
-            out |= {key: rate.get("value"), f"{key}.ci_low": rate.get("ci_low"),
-                    f"{key}.ci_high": rate.get("ci_high")}
+            out |= {key: rate.value, f"{key}.ci_low": rate.ci_low, f"{key}.ci_high": rate.ci_high}
     return out
 
 
-def metrics(sc: dict[str, Any]) -> dict[str, float]:
+def metrics(sc: Scorecard) -> dict[str, float]:
     """Rates with their 95% intervals (``recall``, ``recall.ci_low``, ...), counts, speed, cost,
     AUROC and redaction quality where the scorecard has them; names follow scorecard.json."""
-    latency, tokens = sc.get("latency_s") or {}, sc.get("tokens") or {}
-    curves, redaction = sc.get("threshold_free") or {}, sc.get("redaction") or {}
+    latency, tokens, curves, redaction = sc.latency_s, sc.tokens, sc.threshold_free, sc.redaction
     out: dict[str, Any] = {
-        **_rates("", sc.get("metrics")),
-        **{f"confusion.{k}": v for k, v in (sc.get("confusion") or {}).items()},
-        **{k: sc.get(k) for k in ("samples", "files", "planned_samples", "missing_samples",
-                                  "throughput_images_per_s", "wall_time_s", "cost_per_100k_usd")},
-        **{f"latency_s.{k}": latency.get(k) for k in ("p50", "p95", "mean")},
-        **{f"tokens.{k}": tokens.get(k) for k in ("input", "output")},
-        **_rates("", {"auroc": curves.get("auroc")}),
-        "average_precision": curves.get("average_precision"),
-        **_rates("redaction.", redaction.get("metrics")),
-        **{f"redaction.{k}": redaction.get(k)
-           for k in ("files_written", "files_failed", "mean_phi_region_coverage")},
+        **_rates("", sc.metrics),
+        **{f"confusion.{k}": v for k, v in sc.confusion.to_dict().items()},
+        "samples": sc.samples, "files": sc.files,
+        "planned_samples": sc.planned_samples, "missing_samples": sc.missing_samples,
+        "throughput_images_per_s": sc.throughput_images_per_s, "wall_time_s": sc.wall_time_s,
+        "cost_per_100k_usd": sc.cost_per_100k_usd,
+        **{f"latency_s.{k}": v for k, v in latency.to_dict().items()},
+        **{f"tokens.{k}": v for k, v in tokens.to_dict().items()},
     }
-    for category, found in ((sc.get("per_category") or {}).get("phi") or {}).items():
+    if curves is not None:
+        out |= {**_rates("", {"auroc": curves.auroc}), "average_precision": curves.average_precision}
+    if redaction is not None:
+        out |= {
+            **_rates("redaction.", redaction.metrics),
+            "redaction.files_written": redaction.files_written,
+            "redaction.files_failed": redaction.files_failed,
+            "redaction.mean_phi_region_coverage": redaction.mean_phi_region_coverage,
+        }
+    for category, found in sc.per_category.phi.items():
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(category))  # a folder's labels may name any category
-        out[f"category.{name}.recall"] = (found.get("image_recall") or {}).get("value")
+        out[f"category.{name}.recall"] = found.image_recall.value if found.image_recall else None
     return {k: float(v) for k, v in out.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def tags(sc: dict[str, Any], run_dir: Path) -> dict[str, str]:
-    versions, provenance = sc.get("versions") or {}, sc.get("provenance") or {}
+def tags(sc: Scorecard, run_dir: Path) -> dict[str, str]:
+    versions, provenance = sc.versions or {}, sc.provenance or {}
     found = {
         RUN_KEY_TAG: run_key(sc, run_dir),
         "phibench.version": (versions.get("libraries") or {}).get("phibench"),
         "phibench.git_revision": versions.get("git_revision"),
-        "phibench.schema_version": sc.get("schema_version"),
-        "phibench.fingerprint": sc.get("fingerprint"),
+        "phibench.schema_version": sc.schema_version,
+        "phibench.fingerprint": sc.fingerprint,
         "phibench.dataset_fingerprint": provenance.get("dataset_fingerprint"),
-        "phibench.detector": (sc.get("detector") or {}).get("name"),
-        "phibench.dataset": sc.get("dataset"),
-        "phibench.redactor": (sc.get("redactor") or {}).get("name"),
-        "phibench.endpoints": ", ".join(sc.get("endpoints") or []),
-        "phibench.simulated": str(bool(sc.get("simulated"))).lower(),
+        "phibench.detector": (sc.detector or {}).get("name"),
+        "phibench.dataset": sc.dataset,
+        "phibench.redactor": (sc.redactor or {}).get("name"),
+        "phibench.endpoints": ", ".join(sc.endpoints),
+        "phibench.simulated": str(bool(sc.simulated)).lower(),
         "phibench.run_dir": str(run_dir.resolve()),
     }
     return {k: str(v) for k, v in found.items() if v not in (None, "")}
 
 
-def run_key(sc: dict[str, Any], run_dir: Path) -> str:
+def run_key(sc: Scorecard, run_dir: Path) -> str:
     """Same run directory and plan, same key: the MLflow run a resume or re-score updates."""
-    return hashlib.sha256(f"{run_dir.resolve()}\n{sc.get('fingerprint')}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{run_dir.resolve()}\n{sc.fingerprint}".encode()).hexdigest()[:32]
 
 
-def artifacts(sc: dict[str, Any], run_dir: Path, log_results: bool = False) -> list[Path]:
+def artifacts(sc: Scorecard, run_dir: Path, log_results: bool = False) -> list[Path]:
     """The reports written before this reporter in this call (a later one's file would be the
     previous session's), and ``results.parquet`` only when asked twice: the reporter's
     ``log_results=true`` and the run's ``report.show_phi=true`` (the rows hold PHI, and a tracking
     server may be another machine)."""
-    order = [str(r) for r in (sc.get("config") or {}).get("reporters", [])]
+    order = [str(r) for r in (sc.config or {}).get("reporters", [])]
     before = order[: order.index(NAME)] if NAME in order else order
     late = [REPORT_FILES[r] for r in order[len(before):] if r in REPORT_FILES]
     if late:
@@ -196,7 +202,7 @@ class MlflowReporter(Reporter):
         """Also upload ``results.parquet`` (ground-truth, read and detected text: PHI); only
         together with ``report.show_phi=true``."""
 
-    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
         mlflow = _mlflow()
         uri = mlflow.get_tracking_uri()
         try:
@@ -208,7 +214,7 @@ class MlflowReporter(Reporter):
             ) from None
         log.info("logged to MLflow at %s: run %s", _shown(uri), run_id)
 
-    def _log(self, mlflow: ModuleType, sc: dict[str, Any], run_dir: Path, uri: str) -> str:
+    def _log(self, mlflow: ModuleType, sc: Scorecard, run_dir: Path, uri: str) -> str:
         client = mlflow.MlflowClient()
         experiment_id = _experiment_id(client, uri)
         labels = tags(sc, run_dir)
@@ -230,7 +236,7 @@ class MlflowReporter(Reporter):
         ) as run:
             mlflow.log_params({k: v for k, v in values.items() if k not in logged})
             mlflow.log_metrics(metrics(sc))
-            mlflow.log_text(json.dumps(sc, indent=2, default=str) + "\n", "scorecard.json")
+            mlflow.log_text(json_reporter.text(sc), "scorecard.json")
             for path in artifacts(sc, run_dir, self.params.log_results):
                 if path.is_dir():
                     log.warning("report.show_phi=true: logging %s (PHI) to MLflow", path.name)

@@ -1,9 +1,14 @@
-"""The scorecard as rows of text, shared by the Markdown and terminal reporters."""
+"""The scorecard as rows of text, shared by the Markdown, terminal and HTML reporters.
+
+Every function reads the typed :class:`~phibench.records.Scorecard`; rates are formatted by
+:mod:`phibench.scoring.formatting`, the same in every report and table.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from phibench.records import Estimate, Scorecard
 from phibench.scoring.formatting import money, pct
 
 
@@ -13,67 +18,70 @@ METRIC_ORDER = (
 )
 
 
-def count(rate: dict[str, Any] | None) -> str:
+def count(rate: Estimate | None) -> str:
+    """``k/n`` of a rate; empty when there is none."""
     if not rate:
         return ""
-    return f"{rate['k']:g}/{rate['n']:g}"
+    return f"{rate.k:g}/{rate.n:g}"
 
 
-def title(sc: dict[str, Any]) -> str:
-    sim = " (SIMULATED endpoint: measures the pipeline, not a model)" if sc.get("simulated") else ""
-    return f"phibench scorecard: detector {sc['detector'].get('name')} on dataset {sc['dataset']}{sim}"
+def title(sc: Scorecard) -> str:
+    sim = " (SIMULATED endpoint: measures the pipeline, not a model)" if sc.simulated else ""
+    return f"phibench scorecard: detector {sc.detector.get('name')} on dataset {sc.dataset}{sim}"
 
 
-def confusion_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
-    c = sc["confusion"]
+def confusion_rows(sc: Scorecard) -> list[tuple[str, str]]:
+    c = sc.confusion
     return [
-        ("true positives", str(c["tp"])),
-        ("false positives", str(c["fp"])),
-        ("true negatives", str(c["tn"])),
-        ("false negatives", str(c["fn"])),
-        ("errors (not scored as negatives)", f"{c['errors']} ({c['errors_on_phi']} on PHI, {c['errors_on_no_phi']} on no-PHI)"),
-        ("unlabeled", str(c["unlabeled"])),
+        ("true positives", str(c.tp)),
+        ("false positives", str(c.fp)),
+        ("true negatives", str(c.tn)),
+        ("false negatives", str(c.fn)),
+        ("errors (not scored as negatives)", f"{c.errors} ({c.errors_on_phi} on PHI, {c.errors_on_no_phi} on no-PHI)"),
+        ("unlabeled", str(c.unlabeled)),
     ]
 
 
-def metric_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    rows = [(m, pct(sc["metrics"][m]), count(sc["metrics"][m])) for m in METRIC_ORDER if m in sc["metrics"]]
-    tf = sc.get("threshold_free")
+def auroc_text(sc: Scorecard) -> str:
+    """The AUROC with its DeLong interval, ``0.912 [0.850, 0.974]``; empty without a confidence."""
+    if sc.threshold_free is None:
+        return ""
+    auroc = sc.threshold_free.auroc
+    ci = f" [{auroc.ci_low:.3f}, {auroc.ci_high:.3f}]" if auroc.ci_low is not None else ""
+    return f"{auroc.value:.3f}{ci}"
+
+
+def metric_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
+    rows = [(m, pct(sc.metrics[m]), count(sc.metrics[m])) for m in METRIC_ORDER if m in sc.metrics]
+    tf = sc.threshold_free
     if tf:
-        auroc = tf["auroc"]
-        value = f"{auroc['value']:.3f}" + (f" [{auroc['ci_low']:.3f}, {auroc['ci_high']:.3f}]"
-                                           if auroc.get("ci_low") is not None else "")
-        rows.append(("auroc (DeLong CI)", value,
-                     f"n={tf['n']}, {tf['distinct_scores']} distinct scores"))
-        rows.append(("average precision", f"{tf['average_precision']:.3f}", f"n={tf['n']}"))
+        rows.append(("auroc (DeLong CI)", auroc_text(sc), f"n={tf.n}, {tf.distinct_scores} distinct scores"))
+        rows.append(("average precision", f"{tf.average_precision:.3f}", f"n={tf.n}"))
     return rows
 
 
-def category_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [
-        (cat, pct(v["image_recall"]), pct(v["region_recall"]))
-        for cat, v in sc["per_category"]["phi"].items()
-    ]
+def category_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
+    return [(cat, pct(v.image_recall), pct(v.region_recall)) for cat, v in sc.per_category.phi.items()]
 
 
-def non_phi_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(cat, pct(v), count(v)) for cat, v in sc["per_category"]["non_phi_flagged"].items()]
+def non_phi_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
+    return [(cat, pct(v), count(v)) for cat, v in sc.per_category.non_phi_flagged.items()]
 
 
-def run_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
-    lat = sc["latency_s"]
-    thr = sc["throughput_images_per_s"]
+def run_rows(sc: Scorecard) -> list[tuple[str, str]]:
+    lat = sc.latency_s
+    thr = sc.throughput_images_per_s
     rows = [
-        ("samples (files)", f"{sc['samples']} ({sc['files']})"),
+        ("samples (files)", f"{sc.samples} ({sc.files})"),
         ("throughput", "n/a" if thr is None else f"{thr:.2f} images/s"),
-        ("detector latency p50 / p95", "n/a" if lat["p50"] is None else f"{lat['p50']:.3f} s / {lat['p95']:.3f} s"),
-        ("cost per 100k images", money(sc["cost_per_100k_usd"])),
-        ("cost basis", sc["cost_basis"]),
+        ("detector latency p50 / p95", "n/a" if lat.p50 is None else f"{lat.p50:.3f} s / {lat.p95:.3f} s"),
+        ("cost per 100k images", money(sc.cost_per_100k_usd)),
+        ("cost basis", sc.cost_basis),
     ]
-    if sc.get("endpoints"):
-        rows.append(("endpoints", ", ".join(sc["endpoints"])))
-    if sc.get("errors_by_stage"):
-        rows.append(("errors by stage", ", ".join(f"{k}: {v}" for k, v in sc["errors_by_stage"].items())))
+    if sc.endpoints:
+        rows.append(("endpoints", ", ".join(sc.endpoints)))
+    if sc.errors_by_stage:
+        rows.append(("errors by stage", ", ".join(f"{k}: {v}" for k, v in sc.errors_by_stage.items())))
     return rows
 
 
@@ -88,35 +96,36 @@ REDACTION_ORDER = (
 )
 
 
-def redaction_rows(sc: dict[str, Any]) -> list[tuple[str, str, str]]:
+def redaction_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
     """The redaction-quality metrics, when the run redacted."""
-    red = sc.get("redaction")
+    red = sc.redaction
     if not red:
         return []
     out = []
     for key, label in REDACTION_ORDER:
-        rate = red["metrics"].get(key)
-        out.append((label, pct(rate), count(rate) if rate and "k" in rate else f"n={rate.get('n', 0) if rate else 0}"))
+        rate = red.metrics.get(key)
+        counts = count(rate) if rate and rate.k is not None else f"n={rate.n if rate else 0}"
+        out.append((label, pct(rate), counts))
     return out
 
 
-def redaction_run_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
-    red = sc.get("redaction")
+def redaction_run_rows(sc: Scorecard) -> list[tuple[str, str]]:
+    red = sc.redaction
     if not red:
         return []
     rows = [
-        ("frames", ", ".join(f"{k}: {v}" for k, v in red["frames"].items())),
-        ("files written (failed)", f"{red['files_written']} ({red['files_failed']})"),
-        ("redaction cost per 100k images", money(red.get("cost_per_100k_usd"))),
+        ("frames", ", ".join(f"{k}: {v}" for k, v in red.frames.items())),
+        ("files written (failed)", f"{red.files_written} ({red.files_failed})"),
+        ("redaction cost per 100k images", money(red.cost_per_100k_usd)),
     ]
-    if red.get("errors_by_stage"):
-        rows.append(("redaction errors by stage", ", ".join(f"{k}: {v}" for k, v in red["errors_by_stage"].items())))
+    if red.errors_by_stage:
+        rows.append(("redaction errors by stage", ", ".join(f"{k}: {v}" for k, v in red.errors_by_stage.items())))
     return rows
 
 
-def provenance_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
+def provenance_rows(sc: Scorecard) -> list[tuple[str, str]]:
     """Provenance (scorecard 1.2): dataset fingerprint, times, hardware, plugin versions."""
-    prov = sc.get("provenance")
+    prov: Any = sc.provenance
     if not prov:
         return []
     ds = prov.get("dataset") or {}
@@ -125,8 +134,8 @@ def provenance_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
         ("dataset fingerprint (sha256)", str(prov.get("dataset_fingerprint") or "n/a")),
         ("fingerprint basis", str(prov.get("dataset_fingerprint_basis") or "n/a")),
-        ("dataset", f"{ds.get('name', sc.get('dataset'))} ({params})" if params else str(ds.get("name", sc.get("dataset")))),
-        ("plan fingerprint", str(sc.get("fingerprint") or "n/a")),
+        ("dataset", f"{ds.get('name', sc.dataset)} ({params})" if params else str(ds.get("name", sc.dataset))),
+        ("plan fingerprint", str(sc.fingerprint or "n/a")),
         ("started / finished (UTC)", f"{prov.get('started_at') or 'n/a'} / {prov.get('finished_at') or 'n/a'}"),
     ]
     if hw:
@@ -135,7 +144,7 @@ def provenance_rows(sc: dict[str, Any]) -> list[tuple[str, str]]:
     for kind, entry in (prov.get("plugins") or {}).items():
         for e in entry if isinstance(entry, list) else [entry]:
             rows.append((f"plugin {kind}", f"{e.get('name')} ({e.get('distribution')} {e.get('version')})".strip()))
-    rev = (sc.get("versions") or {}).get("git_revision")
+    rev = (sc.versions or {}).get("git_revision")
     if rev:
         rows.append(("code revision", str(rev)))
     return rows

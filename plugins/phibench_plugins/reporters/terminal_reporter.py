@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from phibench.records import Scorecard
 from phibench.reporter import Reporter
 from phibench_plugins.reporters import tables
 
@@ -24,14 +24,14 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> 
 class TerminalReporter(Reporter):
     prints = True
 
-    def report(self, scorecard: dict[str, Any], run_dir: Path) -> None:
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
         console = Console(width=110)
         console.print(f"[bold]{tables.title(scorecard)}[/bold]")
         console.print(_table("Confusion matrix", ("", "count"), tables.confusion_rows(scorecard)))
         console.print(_table("Detection (95% Wilson CI)", ("metric", "value [CI]", "k/n"), tables.metric_rows(scorecard)))
-        if scorecard["per_category"]["phi"]:
+        if scorecard.per_category.phi:
             console.print(_table("Recall per PHI category", ("category", "image", "region"), tables.category_rows(scorecard)))
-        if scorecard.get("redaction"):
+        if scorecard.redaction:
             console.print(_table("Redaction (95% CI)", ("metric", "value [CI]", "k/n"), tables.redaction_rows(scorecard)))
             console.print(_table("Redaction run", ("", ""), tables.redaction_run_rows(scorecard)))
         console.print(_table("Run", ("", ""), tables.run_rows(scorecard)))

@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phibench import hookimpl
+from phibench import Scorecard, hookimpl
 from phibench.detector import Detector
 from phibench.records import Detection
 from phibench.reporter import Reporter
@@ -34,12 +34,13 @@ class SummaryCsv(Reporter):
         decimals: int = 3
         metrics: list = field(default_factory=lambda: ["recall", "specificity"])
 
-    def report(self, scorecard, run_dir):
+    def report(self, scorecard: Scorecard, run_dir: Path) -> None:
         with open(Path(run_dir) / "summary.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["metric", "value"])
             for m in self.params.metrics:
-                value = (scorecard["metrics"].get(m) or {}).get("value")
+                rate = scorecard.metrics.get(m)  # an Estimate: value, ci_low, ci_high, k, n
+                value = rate.value if rate else None
                 w.writerow([m, "" if value is None else round(value, self.params.decimals)])
 
 
