@@ -26,11 +26,9 @@ import numpy as np
 import pandas as pd
 
 from phibench.exceptions import ConfigError
+from phibench.scoring.confusion import RATE_NAMES
 
-METRICS = (
-    "recall", "precision", "specificity", "npv", "accuracy", "f1",
-    "recall_fail_closed", "specificity_fail_closed", "coverage", "error_rate",
-)
+METRICS = RATE_NAMES
 DEFAULT_METRICS = ("recall", "precision", "specificity", "npv", "accuracy", "error_rate")
 BINARY = frozenset(
     {"recall", "specificity", "accuracy", "recall_fail_closed", "specificity_fail_closed",

@@ -10,6 +10,14 @@ from sklearn.metrics import confusion_matrix
 from phibench.scoring.intervals import Rate, wilson
 
 
+RATE_NAMES: tuple[str, ...] = (
+    "recall", "precision", "specificity", "npv", "accuracy", "f1",
+    "recall_fail_closed", "specificity_fail_closed", "coverage", "error_rate",
+)
+"""The scorecard's ``metrics``, in the order :meth:`Confusion.rates` gives them and reports show
+them: the one list ``phibench compare``, ``phibench gate`` and the reporters name metrics from."""
+
+
 @dataclass(frozen=True)
 class Confusion:
     """Counts of one run or one partition; :meth:`merge` adds partitions together."""
@@ -60,7 +68,7 @@ class Confusion:
     def total(self) -> int:
         return self.tp + self.fp + self.tn + self.fn + self.errors + self.unlabeled
 
-    def rates(self) -> dict[str, Rate]:
+    def rates(self) -> dict[str, Rate]:  # keys: RATE_NAMES, in that order
         """Detection rates over answered, labeled samples, each with a 95% Wilson interval.
 
         ``recall_fail_closed`` and ``specificity_fail_closed`` count each error as a positive

@@ -32,3 +32,11 @@ def test_merge_of_partitions_equals_the_whole():
     whole = Confusion.from_results(frame(rows))
     parts = Confusion.from_results(frame(rows[:2])).merge(Confusion.from_results(frame(rows[2:])))
     assert parts == whole and whole.total == 5
+
+
+def test_the_rates_are_the_metric_names_every_table_uses_in_their_order():
+    from phibench.compare import METRICS
+    from phibench.scoring.confusion import RATE_NAMES, Confusion
+    from phibench_plugins.reporters.tables import METRIC_ORDER
+
+    assert tuple(Confusion(tp=3, fp=1, tn=2, fn=1).rates()) == RATE_NAMES == METRICS == METRIC_ORDER

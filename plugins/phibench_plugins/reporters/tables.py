@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from phibench.records import Estimate, Scorecard
+from phibench.scoring.confusion import RATE_NAMES
 from phibench.scoring.formatting import money, pct
 
 
-METRIC_ORDER = (
-    "recall", "precision", "specificity", "npv", "accuracy", "f1",
-    "recall_fail_closed", "specificity_fail_closed", "coverage", "error_rate",
-)
+METRIC_ORDER = RATE_NAMES
 
 
 def count(rate: Estimate | None) -> str:
