@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from phibench import worker
 from phibench.dicom import frame_count, read_header
 from phibench.pipeline import PipelineSpec, Task, process
 from phibench.records import GroundTruth, ResultRow, Sample
-from phibench.spark.rows import limit_threads, result_type
+from phibench.spark.rows import result_type
+from phibench.spark.threads import worker_plugin
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "latency_s", "cpu_s", "cost_usd")
 """Result columns summed over a file's frames into ``usage``."""
@@ -49,9 +49,7 @@ def detect_batches(
     threads: int,
 ) -> Iterator[pd.DataFrame]:
     """``mapInPandas`` function: each batch comes back with the detection columns appended."""
-    limit_threads(threads)
-    worker.instance(spec.detector)  # once per worker process; then size the pools it made
-    limit_threads(threads)
+    worker_plugin(spec.detector, threads)  # built once per worker process
     for pdf in batches:
         for start in range(0, len(pdf), CHUNK_ROWS):
             chunk = pdf.iloc[start : start + CHUNK_ROWS].reset_index(drop=True)

@@ -2,7 +2,7 @@
 
 The driver turns the planned tasks into a DataFrame of task rows, range-partitioned by path into
 partitions of nearly equal size that never split a file (a file is read once), and runs
-:func:`~phibench_plugins.executors.spark_worker.run_partition` over it with ``mapInPandas``.
+:func:`~phibench.spark.worker.run_partition` over it with ``mapInPandas``.
 What travels is plain data: task rows and the :class:`~phibench.pipeline.PipelineSpec` (plugin
 names and parameters). Each Python worker builds the detector once and keeps it across batches,
 partitions and jobs (``spark.python.worker.reuse``).
@@ -13,6 +13,10 @@ shared filesystem (NFS, a FUSE mount of object storage, DBFS's ``/dbfs/...``). T
 progress by counting the rows of the part files that appear (a driver-side collect of rows would
 serialise the job or hold everything until the end), and when the job ends it checks that every
 task was acknowledged.
+
+The built-in plugin ``phibench_plugins.executors`` registers this class as ``spark``. The module
+imports no pyspark (only :meth:`SparkExecutor.execute` does), so that registering it works
+without the ``[spark]`` extra and choosing it fails with the extra's name.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -35,6 +39,7 @@ from phibench import extras
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.executor import Executor, RowSink
 from phibench.pipeline import PipelineSpec, Task
+from phibench.spark.session import SessionParams
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +52,9 @@ class SparkExecutor(Executor):
     requires = extras.needs("spark")
 
     @dataclass
-    class Params:
-        master: str = "local[*]"
-        """``local[*]`` (one worker per ``threads_per_worker`` cores), ``local[N]``,
-        ``spark://HOST:PORT`` or any Spark master URL, or ``existing``: the active session."""
+    class Params(SessionParams):
+        """The session's settings (:class:`~phibench.spark.session.SessionParams`), and the job's."""
+
         workers: int = 0
         """Worker slots of a local master: ``executor.workers=2`` means ``local[2]`` (no quoting
         needed on the command line, unlike ``executor.master='local[2]'``). 0: ``master`` as given."""
@@ -60,31 +64,16 @@ class SparkExecutor(Executor):
         arrow_batch_size: int = 1000
         """Task rows per Arrow batch handed to a worker
         (``spark.sql.execution.arrow.maxRecordsPerBatch``)."""
-        threads_per_worker: int = 1
-        """Native threads (torch, OpenMP, BLAS) per Python worker."""
-        max_failures: int = 4
-        """Attempts per task; a retry is how a run gets past a file that killed its worker."""
-        ui: bool = False
-        """Start the Spark UI and print its address."""
-        log_level: str = "ERROR"
-        """Spark's own log level (``WARN``, ``INFO`` for debugging)."""
-        python: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
-        """Python the workers run; default ``$PYSPARK_PYTHON``, else this interpreter."""
-        conf: Optional[dict[str, str]] = None  # noqa: UP007 - OmegaConf needs Optional
-        """Any Spark configuration, e.g. ``executor.conf={spark.executor.memory:4g}``."""
 
     def execute(self, tasks: Sequence[Task], pipeline: PipelineSpec, sink: RowSink) -> None:
         if pipeline.store is None:
             raise ConfigError("executor=spark stores rows from its workers: set PipelineSpec.store")
-        from phibench.spark.session import parallelism, spark_session, ui_url
         from phibench.spark.rows import TASK_SCHEMA, tasks_to_pandas
-        from phibench_plugins.executors.spark_worker import ACK_SCHEMA, run_partition
+        from phibench.spark.session import parallelism, session_for, ui_url
+        from phibench.spark.worker import ACK_COLUMNS, ACK_SCHEMA, run_partition
 
         p = self.params
-        spark = spark_session(
-            self.master(), threads_per_worker=p.threads_per_worker, max_failures=p.max_failures,
-            ui=p.ui, log_level=p.log_level, python=p.python, conf=dict(p.conf or {}),
-        )
+        spark = session_for(p, self.master())
         if url := ui_url(spark):
             print(f"phibench: Spark UI at {url}", file=sys.stderr)
         ordered = sorted(tasks, key=lambda t: (t.sample.path, t.sample.frame))
@@ -100,7 +89,7 @@ class SparkExecutor(Executor):
         results = Path(pipeline.store.run_dir) / "results.parquet"
         with _arrow_batch_size(spark, p.arrow_batch_size):
             acks = _run_with_progress(spark, job, pipeline.session_id, _PartWatcher(results, sink))
-        stored, skipped, died = (sum(a[i] for a in acks) for i in range(3))
+        stored, skipped, died = (sum(a[name] for a in acks) for name in ACK_COLUMNS)
         if (acked := stored + skipped) != len(ordered):
             log.error("spark: %d tasks, %d acknowledged; rerun to complete", len(ordered), acked)
         if died:

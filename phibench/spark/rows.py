@@ -1,15 +1,13 @@
-"""What crosses between the Spark driver and its Python workers: task rows, and worker set-up.
+"""What crosses between the Spark driver and its Python workers: task rows, and the Spark types
+of result columns.
 
 Tasks travel as plain DataFrame rows (:data:`TASK_SCHEMA`); a worker turns each pandas batch
 back into :class:`~phibench.pipeline.Task` objects and runs the same per-sample pipeline as the
-inline executor. :func:`limit_threads` is called by every worker function before the first model
-is built, so that workers x threads fits the cores.
+inline executor. Every Spark type here is derived from :class:`~phibench.records.ResultRow`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,16 +16,6 @@ import pyarrow as pa
 
 from phibench.pipeline import Task
 from phibench.records import GroundTruth, ResultRow, Sample
-
-TASK_SCHEMA = (
-    "sample_id string, path string, frame int, dataset string, "
-    "has_phi_true boolean, truth_regions string"
-)
-"""Spark DDL of a task row: the sample and its ground truth. These are task columns, not result
-columns; they carry the same values as the result row's columns of the same names, and
-``tests/test_result_row.py`` checks that their types agree with :class:`ResultRow`'s."""
-
-TASK_COLUMNS = ["sample_id", "path", "frame", "dataset", "has_phi_true", "truth_regions"]
 
 SPARK_TYPES = {
     pa.string(): "string",
@@ -44,7 +32,12 @@ def result_type(column: str) -> str:
     return SPARK_TYPES[ResultRow.arrow_type(column)]
 
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+TASK_COLUMNS = ["sample_id", "path", "frame", "dataset", "has_phi_true", "truth_regions"]
+"""A task row: the sample and its ground truth."""
+
+TASK_SCHEMA = ", ".join(f"{name} {result_type(name)}" for name in TASK_COLUMNS)
+"""Spark DDL of a task row. These are task columns, not result columns; they carry the same
+values as the result row's columns of the same names, so they take those columns' types."""
 
 
 def tasks_to_pandas(tasks: Iterable[Task]) -> pd.DataFrame:
@@ -71,21 +64,6 @@ def tasks_from_pandas(pdf: pd.DataFrame) -> Iterator[Task]:
     for sid, path, frame, dataset, has_phi, regions in pdf[TASK_COLUMNS].itertuples(index=False):
         truth = GroundTruth(_bool(has_phi), GroundTruth.regions_from_json(regions))
         yield Task(Sample(str(sid), str(path), int(frame), str(dataset or "")), truth)
-
-
-def limit_threads(threads: int | None = None) -> int:
-    """Size native thread pools in this worker: the environment (read when torch, BLAS or
-    OpenMP load), and torch's and OpenCV's pools if they are loaded already."""
-    n = int(threads or os.environ.get("PHIBENCH_THREADS_PER_WORKER") or 1)
-    for var in THREAD_VARS:
-        os.environ[var] = str(n)
-    torch: Any = sys.modules.get("torch")
-    if torch is not None and torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-    cv2: Any = sys.modules.get("cv2")  # OpenCV sizes its own pool, whatever OMP says
-    if cv2 is not None and cv2.getNumThreads() != n:
-        cv2.setNumThreads(n)
-    return n
 
 
 def _bool(value: Any) -> bool | None:

@@ -21,6 +21,8 @@ What it sets, and why:
 
 A session this module created is reused by later calls with the same settings and replaced when
 they differ; a session it did not create (``existing``) is never stopped or reconfigured.
+:class:`SessionParams` is the one definition of these settings and their defaults: the Spark
+executor's ``Params`` extend it, and :func:`session_for` builds the session they describe.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from phibench.exceptions import ConfigError
-from phibench.spark.rows import THREAD_VARS
+from phibench.spark.threads import THREAD_VARS, THREADS_VAR
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -63,7 +66,33 @@ _owned: tuple[tuple[Any, ...], "SparkSession"] | None = None
 """The session this module created, with the settings it was created with."""
 
 
-def resolve_master(master: str, *, threads_per_worker: int = 1, max_failures: int = 4) -> str:
+@dataclass
+class SessionParams:
+    """The settings of a session phibench builds (the Spark executor's ``Params`` extend these)."""
+
+    master: str = "local[*]"
+    """``local[*]`` (one worker per ``threads_per_worker`` cores), ``local[N]``,
+    ``spark://HOST:PORT`` or any Spark master URL, or ``existing``: the active session."""
+    threads_per_worker: int = 1
+    """Native threads (torch, OpenMP, BLAS) per Python worker."""
+    max_failures: int = 4
+    """Attempts per task; a retry is how a run gets past a file that killed its worker."""
+    ui: bool = False
+    """Start the Spark UI and print its address."""
+    log_level: str = "ERROR"
+    """Spark's own log level (``WARN``, ``INFO`` for debugging)."""
+    python: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
+    """Python the workers run; default ``$PYSPARK_PYTHON``, else this interpreter."""
+    conf: Optional[dict[str, str]] = None  # noqa: UP007 - OmegaConf needs Optional
+    """Any Spark configuration, e.g. ``executor.conf={spark.executor.memory:4g}``."""
+
+
+def resolve_master(
+    master: str,
+    *,
+    threads_per_worker: int = SessionParams.threads_per_worker,
+    max_failures: int = SessionParams.max_failures,
+) -> str:
     """``local``, ``local[*]`` and ``local[N]`` with retries; any other master unchanged."""
     m = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*(\d+))?\])?", master.strip())
     if not m:
@@ -83,14 +112,14 @@ def usable_cores() -> int:
 
 
 def spark_session(
-    master: str = "local[*]",
+    master: str = SessionParams.master,
     *,
-    threads_per_worker: int = 1,
-    max_failures: int = 4,
-    ui: bool = False,
-    log_level: str = "ERROR",
-    python: str | None = None,
-    conf: dict[str, Any] | None = None,
+    threads_per_worker: int = SessionParams.threads_per_worker,
+    max_failures: int = SessionParams.max_failures,
+    ui: bool = SessionParams.ui,
+    log_level: str = SessionParams.log_level,
+    python: str | None = SessionParams.python,
+    conf: dict[str, Any] | None = SessionParams.conf,
     app_name: str = "phibench",
 ) -> "SparkSession":
     """The SparkSession for ``master``, created (quiet, retrying, thread-limited) or reused."""
@@ -129,6 +158,15 @@ def spark_session(
     logging.getLogger("py4j").setLevel(logging.WARNING)  # one INFO line per gateway call
     _owned = (key, session)
     return session
+
+
+def session_for(params: SessionParams, master: str | None = None) -> "SparkSession":
+    """The session ``params`` describe; ``master``, when given, in place of ``params.master``."""
+    return spark_session(
+        master or params.master, threads_per_worker=params.threads_per_worker,
+        max_failures=params.max_failures, ui=params.ui, log_level=params.log_level,
+        python=params.python, conf=dict(params.conf or {}),
+    )
 
 
 def ui_url(session: "SparkSession") -> str | None:
@@ -174,7 +212,7 @@ def _settings(
         "spark.python.worker.reuse": "true",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.driver.extraJavaOptions": log4j,
-        "spark.executorEnv.PHIBENCH_THREADS_PER_WORKER": str(threads),
+        f"spark.executorEnv.{THREADS_VAR}": str(threads),
     }
     if python:
         out["spark.pyspark.python"] = python

@@ -40,11 +40,14 @@ from phibench import worker
 from phibench.pipeline import PipelineSpec, Task, failed_rows, process, remaining
 from phibench.records import SampleError
 from phibench.results import BufferedAppender, ResultStore
-from phibench.spark.rows import limit_threads, tasks_from_pandas
+from phibench.spark.rows import tasks_from_pandas
+from phibench.spark.threads import worker_plugin
 
-ACK_SCHEMA = "stored long, skipped long, died long"
+ACK_COLUMNS = ("stored", "skipped", "died")
 """What a worker sends back per flush: rows it stored, samples found already stored (retries),
 and samples recorded as having killed a worker."""
+ACK_SCHEMA = ", ".join(f"{name} long" for name in ACK_COLUMNS)
+"""Spark DDL of an acknowledgement row."""
 
 WORKER_DIED = "WorkerDied"
 """``error_type`` of a sample whose file killed the worker processing it."""
@@ -60,10 +63,8 @@ def run_partition(
     from pyspark import TaskContext
 
     assert spec.store is not None, "the Spark executor needs PipelineSpec.store"
-    limit_threads(threads)
     _load_baseline.setdefault(spec.session_id, worker.load_counts())
-    worker.instance(spec.detector, spec.context)  # build once per process, then size its pools
-    limit_threads(threads)
+    worker_plugin(spec.detector, threads, spec.context)  # built once per process
     markers = _Markers(Path(spec.store.run_dir), spec.session_id, TaskContext.get())
     out = _Output(spec)
     tasks = (t for pdf in batches for t in tasks_from_pandas(pdf))  # streamed on a first attempt
@@ -103,7 +104,7 @@ class _Output(BufferedAppender):
         return written
 
     def ack(self) -> pd.DataFrame:
-        df = pd.DataFrame({"stored": [self.stored], "skipped": [self.skipped], "died": [self.died]})
+        df = pd.DataFrame({name: [getattr(self, name)] for name in ACK_COLUMNS})
         self.stored = self.skipped = self.died = 0
         return df
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import fields
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +14,15 @@ from phibench.exceptions import ConfigError
 from phibench.registry import default_registry
 from phibench.run import plan
 from phibench.spark import session
-from phibench.spark.session import _settings, resolve_master, spark_session, usable_cores
+from phibench.spark.executor import SparkExecutor
+from phibench.spark.session import (
+    SessionParams,
+    _settings,
+    resolve_master,
+    session_for,
+    spark_session,
+    usable_cores,
+)
 from tests.helpers import compose_run
 
 CORES = usable_cores()
@@ -66,3 +76,17 @@ def test_spark_is_an_executor_with_a_config_node_and_conf_passthrough():
     spec = plan(cfg, default_registry()).specs["executor"]
     assert spec.name == "spark" and spec.params["master"] == "local[*]"
     assert spec.params["conf"] == {"spark.executor.memory": "2g", "spark.sql.shuffle.partitions": "3"}
+
+
+def test_the_session_settings_have_one_definition(monkeypatch):
+    """``spark_session``'s defaults are :class:`SessionParams`'; the executor's Params extend them
+    and reach ``spark_session`` whole."""
+    defaults = {f.name: f.default for f in fields(SessionParams)}
+    signature = inspect.signature(spark_session).parameters
+    assert {name: signature[name].default for name in defaults} == defaults
+    assert issubclass(SparkExecutor.Params, SessionParams)
+    seen = {}
+    monkeypatch.setattr(session, "spark_session", lambda master, **kw: seen.update(master=master, **kw))
+    p = SparkExecutor.Params(workers=2, threads_per_worker=3, conf={"spark.x": "1"}, ui=True)
+    session_for(p, SparkExecutor(p).master())
+    assert seen == {**defaults, "master": "local[2]", "threads_per_worker": 3, "ui": True, "conf": {"spark.x": "1"}}

@@ -1,19 +1,16 @@
-"""The Spark worker's bookkeeping, without Spark: in-flight markers, what a retry blames, the
-buffer that stores rows, and task rows to and from pandas."""
+"""The Spark executor's worker side, without Spark: in-flight markers, what a retry blames, and
+the buffer that stores rows and acknowledges them."""
 
 from __future__ import annotations
 
 import json
 from types import SimpleNamespace
 
-import pandas as pd
-
 from phibench.pipeline import PipelineSpec, StoreSpec, Task
-from phibench.records import GroundTruth, Sample, TextRegion
+from phibench.records import GroundTruth, Sample
 from phibench.results import ResultStore
-from phibench.spark.rows import tasks_from_pandas, tasks_to_pandas
+from phibench.spark.worker import ACK_SCHEMA, WORKER_DIED, _Markers, _Output, _recover
 from phibench.specs import PluginSpec
-from phibench_plugins.executors.spark_worker import WORKER_DIED, _Markers, _Output, _recover
 
 
 def ctx(attempt: int, task_id: int, partition: int = 3):
@@ -71,15 +68,6 @@ def test_output_flushes_every_n_rows_and_acknowledges_counts(tmp_path):
     assert out.add([{"sample_id": "b", "finished_at": 1.0}])
     assert out.ack().to_dict("records") == [{"stored": 2, "skipped": 0, "died": 0}]
     assert ResultStore(tmp_path).done_ids() == {"a", "b"}
+    assert ACK_SCHEMA == "stored long, skipped long, died long"
+    assert list(out.ack().dtypes.astype(str)) == ["int64"] * 3  # Spark's long
 
-
-def test_task_rows_round_trip_through_pandas():
-    region = TextRegion((1, 2, 3, 4), "DOE^JANE", True, "NAME")
-    original = [
-        Task(Sample("x#0", "/x", 0, "d"), GroundTruth(True, (region,))),
-        Task(Sample("x#1", "/x", 1, "d"), GroundTruth(None)),
-        Task(Sample("y#0", "/y", 0, "d"), GroundTruth(False)),
-    ]
-    df = tasks_to_pandas(original)
-    assert list(tasks_from_pandas(df)) == original
-    assert list(tasks_from_pandas(pd.DataFrame(df.to_dict("list")))) == original
