@@ -58,7 +58,11 @@ class PipelineSpec:
     detector: PluginSpec
     price_per_core_hour_usd: float = 0.0
     batch_size: int = 8
-    """Frames handed to the detector per call (lets remote detectors work concurrently)."""
+    """Frames handed to the detector per call (lets remote detectors work concurrently); the
+    larger of ``run.batch_size`` and the detector's ``preferred_batch_size``."""
+    streams: bool = False
+    """Whether the detector streams (``Detector.streams``): executors size their partitions for
+    it (a streaming detector wants long partitions that keep its requests in flight)."""
     session_id: str = ""
     session_started_at: float = 0.0
     store: StoreSpec | None = None

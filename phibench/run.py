@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from phibench import files, provenance, versions
 from phibench.context import RunContext
+from phibench.detector import Detector
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.lock import RunLock
 from phibench.pipeline import PipelineSpec, StoreSpec, remaining
@@ -99,7 +100,7 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         context = RunContext(
             str(run_dir.resolve()), uuid.uuid4().hex, time.time(), p.fingerprint, p.settings.limits
         )
-        _write_meta(run_dir, p, registry, context)
+        detector = _write_meta(run_dir, p, registry, context)
         store = ResultStore(run_dir)
         had = store.done_ids()
         todo = remaining(p.tasks, store.done_ids(p.settings.retry_errors), "redactor" in p.specs)
@@ -112,7 +113,8 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         pipeline = PipelineSpec(
             detector=p.specs["detector"],
             price_per_core_hour_usd=p.settings.price_per_core_hour_usd,
-            batch_size=p.settings.batch_size,
+            batch_size=max(p.settings.batch_size, int(detector.preferred_batch_size or 0)),
+            streams=detector.streams,
             session_id=context.session_id,
             session_started_at=context.session_started_at,
             store=StoreSpec(context.run_dir, p.settings.flush_rows, p.settings.flush_seconds),
@@ -137,7 +139,9 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         return report(run_dir, registry)
 
 
-def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext) -> None:
+def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext) -> Detector:
+    """Write ``run_meta.json``; the detector, built on the driver (cheap: no model), for what the
+    executor needs to know of it (its batch, whether it streams)."""
     detector = registry.build("detector", p.specs["detector"].name, p.specs["detector"].params)
     detector.context = context
     used = {f"{k}:{s.name}": registry.get(k, s.name).distribution for k, s in p.specs.items()}
@@ -154,6 +158,7 @@ def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext)
     dataset = registry.build("dataset", p.specs["dataset"].name, p.specs["dataset"].params)
     meta["provenance"] = provenance.at_start(p, registry, dataset.describe())
     files.write_text(run_dir / META_FILE, json.dumps(scrub(meta), indent=2, default=str))
+    return detector
 
 
 def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = False) -> dict[str, Any]:

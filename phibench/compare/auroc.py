@@ -23,6 +23,8 @@ from phibench.scoring.curves import delong_paired, phi_scores
 
 METRIC = "auroc"
 PAIRED = "delong (paired)"
+PERMUTED = "permutation (paired)"
+"""Where DeLong's variance vanishes (:func:`phibench.scoring.curves.permutation_p`)."""
 UNPAIRED = "delong (unpaired)"
 
 
@@ -52,7 +54,8 @@ def paired(a: pd.DataFrame, b: pd.DataFrame, ids: list[str], *, alpha: float = 0
     t = delong_paired(truth, score_a, score_b, alpha=alpha)
     n = float(truth.size)
     return Difference(METRIC, t["auroc_a"], t["auroc_b"], t["difference"], t["ci_low"], t["ci_high"],
-                      n, n, PAIRED if t["p"] is not None else "none", t["p"])
+                      n, n, "none" if t["p"] is None else PERMUTED if t.get("method") == "permutation" else PAIRED,
+                      t["p"])
 
 
 def _se(auroc: Auroc) -> float | None:

@@ -77,8 +77,9 @@ class SparkExecutor(Executor):
         if url := ui_url(spark):
             print(f"phibench: Spark UI at {url}", file=sys.stderr)
         ordered = sorted(tasks, key=lambda t: (t.sample.path, t.sample.frame))
-        n_parts = self._partitions(ordered, parallelism(spark))
-        log.info("spark: %d samples in %d partitions (master %s)", len(ordered), n_parts, self.master())
+        n_parts, why = self._partitions(ordered, parallelism(spark), pipeline)
+        log.info("spark: %d samples in %d partitions (%s; master %s)", len(ordered), n_parts, why,
+                 self.master())
         rows = (
             spark.createDataFrame(tasks_to_pandas(ordered), TASK_SCHEMA)
             .repartitionByRange(n_parts, "path")
@@ -108,10 +109,25 @@ class SparkExecutor(Executor):
             return f"local[{p.workers}]"
         return p.master
 
-    def _partitions(self, tasks: Sequence[Task], parallelism: int) -> int:
+    def _partitions(self, tasks: Sequence[Task], parallelism: int, pipeline: PipelineSpec) -> tuple[int, str]:
+        """How many partitions, and why (logged). ``executor.partitions`` when set. A streaming
+        detector (a remote model) gets one partition per slot, more only once each holds at
+        least ``batch_size`` frames (8 x its requests in flight): every partition pays a ramp,
+        a tail of requests draining and Spark's task start, and a short one cannot keep its
+        requests in flight. Other detectors get eight small partitions per slot, which keep
+        every worker busy to the end. Never more partitions than files."""
         files = len({t.sample.path for t in tasks})
-        wanted = self.params.partitions or 8 * max(1, parallelism)
-        return max(1, min(wanted, files))
+        slots = max(1, parallelism)
+        if self.params.partitions:
+            wanted, why = self.params.partitions, "executor.partitions"
+        elif pipeline.streams:
+            wanted = max(slots, min(8 * slots, len(tasks) // max(1, pipeline.batch_size)))
+            why = (f"streaming detector: at least {pipeline.batch_size} frames a partition to keep "
+                   f"its requests in flight, one partition per slot at least")
+        else:
+            wanted, why = 8 * slots, "8 per slot"
+        n = max(1, min(wanted, files))
+        return n, why + (f"; capped at {files} files" if n < wanted else "")
 
 
 class _PartWatcher:

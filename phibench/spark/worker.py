@@ -74,8 +74,7 @@ def run_partition(
         out.died = len(died_rows)
         out.add(died_rows)
     for group in groups:
-        for rows in process(group, spec, markers.watch):
-            markers.idle()
+        for rows in process(group, spec, markers.watch):  # it marks idle when nothing is busy
             if out.add(rows):
                 yield out.ack()
     out.flush()
@@ -128,7 +127,8 @@ class _Markers:
         self.idle()
 
     def watch(self, stage: str, tasks: list[Task]) -> None:
-        """Record, before it starts, which files the next stage works on."""
+        """Record which files the pipeline works on now (``idle``: none), before it starts on
+        them: with a streaming detector several files are in hand at once."""
         self._write(stage, sorted({t.sample.path for t in tasks}))
 
     def idle(self) -> None:

@@ -89,3 +89,23 @@ def test_a_worker_killed_on_a_file_loses_nothing_and_records_that_file(spark, tm
     expected = reference[reference["sample_id"].isin(rest["sample_id"])].drop(columns=VOLATILE + ["detector"])
     pd.testing.assert_frame_equal(rest.reset_index(drop=True), expected.reset_index(drop=True))
     assert card["confusion"]["errors"] == reference["error"].notna().sum() + 1
+
+
+@pytest.mark.parametrize(("n", "files", "streams", "batch", "parts"), [
+    (160, 160, True, 128, 2),       # a VLM's 160 frames on local[2]: one long partition a slot
+    (4000, 4000, True, 128, 16),    # 31 partitions of 128 would fit: eight a slot at most
+    (1000, 1000, True, 128, 7),     # 1000 // 128
+    (160, 160, False, 8, 16),       # OCR: eight small partitions a slot
+    (160, 3, False, 8, 3),          # never more partitions than files
+])
+def test_partitions_are_sized_for_the_detector(n, files, streams, batch, parts):
+    from phibench.pipeline import PipelineSpec, Task
+    from phibench.records import GroundTruth, Sample
+    from phibench.spark.executor import SparkExecutor
+    from phibench.specs import PluginSpec
+
+    tasks = [Task(Sample(f"s{i}", f"/f{i % files}.dcm"), GroundTruth(False)) for i in range(n)]
+    spec = PipelineSpec(PluginSpec("detector", "gpt4o", {}), batch_size=batch, streams=streams)
+    got, why = SparkExecutor()._partitions(tasks, 2, spec)
+    assert got == parts, why
+    assert ("streaming detector" in why) is streams
