@@ -111,19 +111,21 @@ class SparkExecutor(Executor):
 
     def _partitions(self, tasks: Sequence[Task], parallelism: int, pipeline: PipelineSpec) -> tuple[int, str]:
         """How many partitions, and why (logged). ``executor.partitions`` when set. A streaming
-        detector (a remote model) gets one partition per slot, more only once each holds at
-        least ``batch_size`` frames (8 x its requests in flight): every partition pays a ramp,
-        a tail of requests draining and Spark's task start, and a short one cannot keep its
-        requests in flight. Other detectors get eight small partitions per slot, which keep
+        detector (a remote model) gets one partition per slot, more (a whole number per slot,
+        at most eight) only once each holds at least ``batch_size`` frames (8 x its requests in
+        flight): every partition pays a ramp, a tail of requests draining and Spark's task
+        start, a short one cannot keep its requests in flight, and a slot left alone with the
+        last partition runs at half the endpoint's concurrency. Other detectors get eight small partitions per slot, which keep
         every worker busy to the end. Never more partitions than files."""
         files = len({t.sample.path for t in tasks})
         slots = max(1, parallelism)
         if self.params.partitions:
             wanted, why = self.params.partitions, "executor.partitions"
         elif pipeline.streams:
-            wanted = max(slots, min(8 * slots, len(tasks) // max(1, pipeline.batch_size)))
-            why = (f"streaming detector: at least {pipeline.batch_size} frames a partition to keep "
-                   f"its requests in flight, one partition per slot at least")
+            rounds = max(1, min(8, len(tasks) // (slots * max(1, pipeline.batch_size))))
+            wanted = slots * rounds  # a whole number of partitions a slot: no slot runs alone at the end
+            why = (f"streaming detector: {rounds} partition(s) a slot of at least {pipeline.batch_size} "
+                   f"frames, to keep its requests in flight")
         else:
             wanted, why = 8 * slots, "8 per slot"
         n = max(1, min(wanted, files))

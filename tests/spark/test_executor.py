@@ -94,7 +94,8 @@ def test_a_worker_killed_on_a_file_loses_nothing_and_records_that_file(spark, tm
 @pytest.mark.parametrize(("n", "files", "streams", "batch", "parts"), [
     (160, 160, True, 128, 2),       # a VLM's 160 frames on local[2]: one long partition a slot
     (4000, 4000, True, 128, 16),    # 31 partitions of 128 would fit: eight a slot at most
-    (1000, 1000, True, 128, 7),     # 1000 // 128
+    (1000, 1000, True, 128, 6),     # 3 rounds of 2 slots: 1000 // (2 x 128)
+    (409, 409, True, 128, 2),       # not 3: the third would run alone at the end
     (160, 160, False, 8, 16),       # OCR: eight small partitions a slot
     (160, 3, False, 8, 3),          # never more partitions than files
 ])
