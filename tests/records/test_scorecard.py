@@ -17,7 +17,7 @@ from phibench.reporter import Reporter
 from phibench.run import execute
 from tests.helpers import compose_run, extra_plugins, synthetic_overrides
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 QUIET = ["executor=inline", "run.progress=false", "reporters=[json,markdown]"]
 
 
@@ -149,7 +149,7 @@ def test_what_is_not_a_scorecard_is_refused(tmp_path):
 
 def test_reporters_get_the_record(tmp_path):
     SEEN.clear()
-    with extra_plugins("tests.test_scorecard_record"):
+    with extra_plugins("tests.records.test_scorecard"):
         cfg = compose_run("detector=flag_all", *synthetic_overrides(tmp_path / "data", 2),
                           "executor=inline", "run.progress=false", "reporters=[spy,json]")
         sc = execute(cfg, tmp_path / "run")
