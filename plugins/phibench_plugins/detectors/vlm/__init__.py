@@ -4,7 +4,7 @@ Concurrent (``max_in_flight`` requests per worker), rate-limited, retried with b
 Retry-After, fail-closed (refusals, truncated or unparsable answers and exhausted retries are
 per-sample errors, never negatives), with measured token cost and a replayable response cache.
 
-The import graph, leaves first (no circles: ``tests/vlm/test_import_graph.py``)::
+The import graph, leaves first (no circles: ``tests/plugins/detectors/vlm/test_import_graph.py``)::
 
     errors  image  cache  prompt  pricing  limits     leaves
     params  parse  retry                             parameters and checks, answers, retries

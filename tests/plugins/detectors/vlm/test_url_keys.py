@@ -17,7 +17,7 @@ from phibench.registry import default_registry
 from phibench.testing import GroundTruthRule, OpenAIChatServer, truth_by_image
 from phibench_plugins.detectors.vlm.image import encode_image
 from tests.helpers import phibench, synthetic_overrides
-from tests.vlm.conftest import PHI_ANSWER, SERVERS, build, make_frames
+from tests.plugins.detectors.vlm.conftest import PHI_ANSWER, SERVERS, build, make_frames
 
 
 def keyed_url(server, user_key: str, query_key: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from phibench.testing import Reply, Script
-from tests.vlm.conftest import SERVERS, build, make_frames
+from tests.plugins.detectors.vlm.conftest import SERVERS, build, make_frames
 
 ANSWERS = [  # (the model's answer, the verdict: True/False, or the error type)
     ("I'm sorry, I can't help with that. {\"has_phi\": false}", "AnswerRefused"),

@@ -14,7 +14,7 @@ import pytest
 from phibench.context import RunContext
 from phibench.testing import Reply
 from phibench_plugins.detectors.vlm.cache import ResponseCache, cache_key
-from tests.vlm.conftest import NO_PHI_ANSWER, PHI_ANSWER, SERVERS, build, make_frames
+from tests.plugins.detectors.vlm.conftest import NO_PHI_ANSWER, PHI_ANSWER, SERVERS, build, make_frames
 
 
 def _key(det, frame):

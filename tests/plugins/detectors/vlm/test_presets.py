@@ -22,7 +22,7 @@ from phibench_plugins.detectors.vlm import PRESETS, AnthropicMessages, OpenAICha
 from phibench_plugins.detectors.vlm.detector import AnthropicMessagesDetector, OpenAIChatDetector
 from phibench_plugins.detectors.vlm.cache import ResponseCache
 from tests.helpers import compose_run
-from tests.vlm.conftest import PHI_ANSWER
+from tests.plugins.detectors.vlm.conftest import PHI_ANSWER
 
 RECORDED_KEYS = {
     "gpt4o": "4d7e2689f795e7611fe8639a4c011bf4332aa269aa0be1ed9c57aaf93b08ba20",

@@ -16,7 +16,7 @@ from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.registry import default_registry
 from tests.helpers import phibench, synthetic_overrides
-from tests.vlm.conftest import KEY_ENV, build, make_frames
+from tests.plugins.detectors.vlm.conftest import KEY_ENV, build, make_frames
 
 
 @contextlib.contextmanager

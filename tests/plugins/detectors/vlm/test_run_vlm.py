@@ -16,7 +16,7 @@ from phibench.testing import FirstAttempts, GroundTruthRule, Reply, pick, truth_
 from phibench_plugins.detectors.vlm.cache import ResponseCache
 from phibench_plugins.detectors.vlm.image import encode_image
 from tests.helpers import compose_run, phibench, synthetic_overrides
-from tests.vlm.conftest import KEY_ENV, SERVERS
+from tests.plugins.detectors.vlm.conftest import KEY_ENV, SERVERS
 
 QUIET = ["run.progress=false", "reporters=[json,markdown]"]
 TIMING = {"throughput_images_per_s", "wall_time_s", "latency_s", "render_s", "run_dir"}

@@ -13,7 +13,7 @@ from phibench.records import TokenUsage
 from phibench.testing import FirstAttempts, Reply, Script
 from phibench_plugins.detectors.vlm.image import encode_image
 from phibench_plugins.detectors.vlm.limits import RateLimiter
-from tests.vlm.conftest import KEY_ENV, NO_PHI_ANSWER, PHI_ANSWER, SERVERS, build, make_frames
+from tests.plugins.detectors.vlm.conftest import KEY_ENV, NO_PHI_ANSWER, PHI_ANSWER, SERVERS, build, make_frames
 
 ALL = sorted(SERVERS)
 PROTOCOLS = ["gpt4o", "claude"]  # one plugin per wire protocol for the fault matrix

@@ -31,7 +31,7 @@ from phibench_plugins.detectors.ocr_llm import locate
 from phibench_plugins.detectors.vlm.cache import ResponseCache
 from tests.helpers import compose_run, synthetic_overrides
 from tests.test_phi_hygiene import phi_strings
-from tests.vlm.conftest import KEY_ENV
+from tests.plugins.detectors.vlm.conftest import KEY_ENV
 
 FONT = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
 PHI_ROWS = [("PATIENT: DOE^JANE", (16, 16)), ("DOB 1970-01-01", (16, 48)), ("ST MARY HOSPITAL", (16, 80)),
