@@ -136,6 +136,9 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
                     executor.execute(todo, pipeline, sink)
                 finally:
                     sink.flush()
+            parts, rows = store.compact()
+            if parts > 1:
+                log.info("compacted %d part files of results.parquet into one (%d rows)", parts, rows)
         return report(run_dir, registry)
 
 

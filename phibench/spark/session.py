@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import sys
+import time
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
 logger.gateway.level = {level}
 """
 
+log = logging.getLogger(__name__)
 _owned: tuple[tuple[Any, ...], "SparkSession"] | None = None
 """The session this module created, with the settings it was created with."""
 
@@ -111,6 +113,10 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+_started: list[float] = [0.0, 0]
+"""How long the owned session took to start, and how many runs have used it."""
+
+
 def spark_session(
     master: str = SessionParams.master,
     *,
@@ -140,6 +146,9 @@ def spark_session(
     )
     key = tuple(sorted(settings.items()))
     if _owned is not None and _owned[0] == key and _alive(_owned[1]):
+        log.info("spark: reusing this process's session (its start took %.1f s; %d runs so far)",
+                 _started[0], _started[1])
+        _started[1] += 1
         return _owned[1]
     active_sc = SparkContext._active_spark_context
     if active_sc is not None:
@@ -153,8 +162,11 @@ def spark_session(
     builder = SparkSession.builder
     for k, v in settings.items():
         builder = builder.config(k, v)
+    t0 = time.perf_counter()
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel(log_level.upper())
+    _started[:] = [time.perf_counter() - t0, 1]
+    log.info("spark: session started in %.1f s (master %s); later runs in this process reuse it "
+             "(a sweep: phibench run -m)", _started[0], settings.get("spark.master", master))
     logging.getLogger("py4j").setLevel(logging.WARNING)  # one INFO line per gateway call
     _owned = (key, session)
     return session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from dataclasses import fields
 from types import SimpleNamespace
 
@@ -90,3 +91,14 @@ def test_the_session_settings_have_one_definition(monkeypatch):
     p = SparkExecutor.Params(workers=2, threads_per_worker=3, conf={"spark.x": "1"}, ui=True)
     session_for(p, SparkExecutor(p).master())
     assert seen == {**defaults, "master": "local[2]", "threads_per_worker": 3, "ui": True, "conf": {"spark.x": "1"}}
+
+
+def test_a_second_run_in_the_process_reuses_the_session_and_says_what_its_start_cost(spark, caplog):
+    from phibench.spark import session as sessions
+
+    caplog.set_level(logging.INFO, logger="phibench.spark.session")
+    again = sessions.spark_session("local[2]")
+    assert again is spark
+    (line,) = [r.getMessage() for r in caplog.records if "reusing" in r.getMessage()]
+    took = float(line.split("its start took ")[1].split(" s")[0])
+    assert took == round(sessions._started[0], 1) and took > 0
