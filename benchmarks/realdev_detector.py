@@ -7,6 +7,7 @@ dataset.root=../shared/realdev dataset.labels=../shared/realdev/labels.csv
 dataset.expand_frames=false executor=inline``); this script is the quick loop over a subset.
 
     .venv/bin/python benchmarks/realdev_detector.py --subset text --threads 1
+    .venv/bin/python benchmarks/realdev_detector.py --ocr easyocr --ocr-params '{"det_scale": 0.5}'
 
 Prints counts, rates with 95% Wilson intervals and CPU s/image; never any text read.
 """
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ocr_engines import cpu_seconds  # noqa: E402
+from ocr_engines import THREAD_PARAMS, cpu_seconds  # noqa: E402
 from realdev_ocr import REALDEV, load_realdev  # noqa: E402
 
 from phibench.dicom import read_dataset  # noqa: E402
@@ -43,12 +44,20 @@ def main() -> None:
     parser.add_argument("--subset", choices=("phi", "text", "all"), default="all")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-header", action="store_true")
+    parser.add_argument("--ocr", default=None,
+                        help="detector.ocr.name (default: the detector's own default engine)")
     parser.add_argument("--ocr-params", default="{}", help="JSON object for detector.ocr.params")
     args = parser.parse_args()
     if not (args.root / "labels.csv").is_file():
         raise SystemExit(f"realdev set not found at {args.root} (expected labels.csv there)")
-    ocr_params = {"torch_threads": args.threads, **json.loads(args.ocr_params)}
-    det = default_registry().build("detector", "local", {"ocr": {"params": ocr_params}})
+    from phibench_plugins.detectors.local import LocalParams
+
+    name = args.ocr or LocalParams().ocr.name
+    threads = THREAD_PARAMS.get(name)
+    ocr_params = {**({threads: args.threads} if threads else {}), **json.loads(args.ocr_params)}
+    det = default_registry().build("detector", "local",
+                                   {"ocr": {"name": name, "params": ocr_params}})
+    print(f"local detector, OCR engine {name} {ocr_params}")
     det.setup()
     tp = fn = tn = fp = 0
     cpu: list[float] = []

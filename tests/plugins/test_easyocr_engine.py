@@ -50,6 +50,21 @@ def test_params_validate_through_the_plugin_schema() -> None:
         validate_params(EasyOcrEngine, {"no_such_option": 1}, where="ocr")
 
 
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.5])
+def test_det_scale_outside_0_1_is_refused_on_the_driver(bad) -> None:
+    with pytest.raises(ConfigError, match="det_scale"):
+        validate_params(EasyOcrEngine, {"det_scale": bad}, where="ocr")
+    assert validate_params(EasyOcrEngine, {"det_scale": 0.5}, where="ocr").det_scale == 0.5
+    assert EasyOcrEngine.Params().det_scale == 1.0  # full-resolution detection by default
+
+
+def test_shrunk_horizontal_boxes_widen_outward_and_clip() -> None:
+    from phibench_plugins.ocr.easyocr_engine import scale_horizontal
+
+    assert scale_horizontal([10, 60.4, 5, 20], 2.0, 2.0, 1000, 1000) == [20, 121, 10, 40]
+    assert scale_horizontal([-3, 520, 0, 300], 2.0, 2.0, 1000, 500) == [0, 1000, 0, 500]
+
+
 def test_missing_weights_folder_names_the_package(tmp_path) -> None:
     engine = EasyOcrEngine(validate_params(EasyOcrEngine, {"model_dir": str(tmp_path)}, where="x"))
     with pytest.raises(ConfigError) as err:
@@ -182,3 +197,56 @@ def test_logs_never_contain_ocr_text(engine, caplog) -> None:
 def test_describe_after_setup(engine) -> None:
     d = engine.describe()
     assert d["recognizer_model"] == "english_g2.pth" and d["device"] == "cpu"
+
+
+class Counted:
+    """Counts the calls of one method of the real reader, then runs it."""
+
+    def __init__(self, reader, name: str) -> None:
+        self.calls = 0
+        self._fn = getattr(reader, name)
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self._fn(*args, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_frame_without_text_candidates_is_never_recognised(engine, monkeypatch) -> None:
+    reader = engine._reader
+    detect, recognize = Counted(reader, "detect"), Counted(reader, "recognize")
+    monkeypatch.setattr(reader, "detect", detect)
+    monkeypatch.setattr(reader, "recognize", recognize)
+    blank = np.clip(np.random.default_rng(3).normal(35, 4, (300, 400)), 0, 255).astype(np.uint8)
+    assert engine.read(blank) == []
+    assert (detect.calls, recognize.calls) == (1, 0)
+    assert engine.read(render(ROWS[:1], size=256))  # text: detected, then recognised
+    assert (detect.calls, recognize.calls) == (2, 1)
+
+
+@pytest.mark.slow
+def test_reduced_scale_detection_maps_boxes_back_to_the_full_frame(engine) -> None:
+    """Text drawn at known places of a 1024 x 768 frame, detected at half scale: each box is
+    where the text was drawn, in full-resolution pixels, and read from the full-resolution crop."""
+    img = Image.fromarray(np.full((768, 1024), 25, np.uint8))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 28)
+    drawn = {"40512773": (700, 40), "03/17/1945": (60, 650)}
+    where = {}
+    for text, at in drawn.items():
+        draw.text(at, text, fill=230, font=font)
+        x0, y0, x1, y1 = draw.textbbox(at, text, font=font)
+        where[text] = (x0, y0, x1 - x0, y1 - y0)
+    half = EasyOcrEngine(validate_params(EasyOcrEngine, {"det_scale": 0.5}, where="x"))
+    half._reader = engine._reader  # same model
+    frame = np.asarray(img)
+    full_boxes, half_boxes = engine.read(frame), half.read(frame)
+    for text, (x, y, w, h) in where.items():
+        hit = next(b for b in half_boxes if text in b.text.replace(" ", ""))
+        bx, by, bw, bh = hit.box
+        # around the drawn text, within EasyOCR's own margin (a tenth of the box, and more)
+        assert bx <= x + 2 and by <= y + 2 and bx + bw >= x + w - 2 and by + bh >= y + h - 2, \
+            (hit.box, (x, y, w, h))
+        assert x - bx <= 14 and y - by <= 14 and bx + bw - (x + w) <= 14 and by + bh - (y + h) <= 14
+        full = next(b for b in full_boxes if text in b.text.replace(" ", ""))
+        assert max(abs(a - b) for a, b in zip(hit.box, full.box)) <= 6

@@ -270,3 +270,68 @@ def test_finds_most_phi_text_in_synthetic_frames(engines, synthetic_phi_frames, 
             found += fuzz.partial_ratio(norm(region.text), text) >= 80
     assert total >= 8
     assert found / total >= share, f"{name} read {found} of {total} PHI regions"
+
+
+# -- RapidOCR's detector scale and its no-candidate skip -------------------------------------
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+def test_rapidocr_det_scale_outside_0_1_is_refused_on_the_driver(bad) -> None:
+    with pytest.raises(ConfigError, match="det_scale"):
+        validate_params(RapidOcrEngine, {"det_scale": bad}, where="ocr")
+    assert RapidOcrEngine.Params().det_scale == 0.0  # RapidOCR's own limits by default
+
+
+def test_rapidocr_det_scale_sets_the_detector_input_size() -> None:
+    """The detector sees the frame at det_scale (multiples of 32), never enlarged."""
+    engine = build("rapidocr", det_scale=0.5)
+    engine.setup()
+    det = engine._ocr.text_det
+    frame = np.zeros((480, 640, 3), np.uint8)
+    assert det.get_preprocess(640)(frame).shape[2:] == (256, 320)  # 240 x 320, to 32s
+    native = build("rapidocr", det_scale=1.0)
+    native.setup()
+    assert native._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (480, 640)
+    default = build("rapidocr")
+    default.setup()
+    assert default._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (736, 992)  # enlarged
+    bounded = build("rapidocr", det_scale=1.0, det_max_side=1024)
+    bounded.setup()
+    large = np.zeros((1536, 2048, 3), np.uint8)
+    assert bounded._ocr.text_det.get_preprocess(2048)(large).shape[2:] == (768, 1024)
+    with pytest.raises(ConfigError, match="det_max_side"):
+        validate_params(RapidOcrEngine, {"det_max_side": 1024}, where="ocr")  # needs det_scale
+
+
+def test_rapidocr_native_scale_boxes_stay_on_the_drawn_text() -> None:
+    image, (x, y, w, h) = drawn(px=36, size=(1024, 400), at=(500, 250))
+    engine = build("rapidocr", det_scale=1.0)
+    boxes = engine.read(image)
+    assert fuzz.ratio(joined(boxes), norm(WORDS)) >= 90
+    for b in boxes:
+        bx, by, bw, bh = b.box
+        assert bx >= x - 12 and by >= y - 12 and bx + bw <= x + w + 12 and by + bh <= y + h + 12
+
+
+def test_rapidocr_recognises_nothing_on_a_frame_without_candidates(engines, text_image,
+                                                                  monkeypatch) -> None:
+    rapid = engines["rapidocr"]._ocr
+    calls = {"det": 0, "rec": 0}
+
+    class Counted:
+        def __init__(self, inner, key):
+            self.inner, self.key = inner, key
+
+        def __call__(self, *args, **kwargs):
+            calls[self.key] += 1
+            return self.inner(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(rapid, "text_det", Counted(rapid.text_det, "det"))
+    monkeypatch.setattr(rapid, "text_rec", Counted(rapid.text_rec, "rec"))
+    assert engines["rapidocr"].read(np.zeros((300, 400), np.uint8)) == []
+    assert calls == {"det": 1, "rec": 0}
+    assert engines["rapidocr"].read(text_image[0])
+    assert calls == {"det": 2, "rec": 1}

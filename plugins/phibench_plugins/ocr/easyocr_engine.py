@@ -106,10 +106,23 @@ class EasyOcrParams:
     max_reread_scale: float = 3.0
     """Largest enlargement of a re-read row."""
 
+    det_scale: float = 1.0
+    """The text detector (CRAFT, most of EasyOCR's CPU: its cost grows with the pixel count)
+    sees the frame shrunk by this factor (``INTER_AREA``), 0 < ``det_scale`` <= 1; its boxes are
+    mapped back to frame coordinates and the recogniser reads the full-resolution crops.
+    ``min_size`` and ``canvas_size`` stay in frame pixels. 1: detect at full resolution.
+    ``benchmarks/README.md`` ("OCR cost") measures what 0.5 costs in reading."""
+
     grey: str = "luma"
     """How a colour frame becomes the single channel EasyOCR's recogniser reads: ``luma``
     (EasyOCR's own ``BGR2GRAY``) or ``max`` (the brightest channel: thin blue, cyan or yellow
     overlay text on a dark background stays bright, where luma makes blue text dark)."""
+
+    def __post_init__(self) -> None:
+        # checked where the plan validates the engine's parameters, on the driver
+        if not 0.0 < self.det_scale <= 1.0:
+            raise ConfigError(f"OCR engine 'easyocr': det_scale must be in (0, 1], got "
+                              f"{self.det_scale}")
 
 
 class EasyOcrEngine(OcrEngine):
@@ -264,23 +277,57 @@ class EasyOcrEngine(OcrEngine):
         return kept
 
     def _read(self, img: np.ndarray, scale: float = 1.0, canvas: int | None = None) -> list[Any]:
+        """EasyOCR's ``readtext`` in its two stages, with the same arguments: ``Reader.detect``
+        (on a copy shrunk by ``det_scale``, boxes mapped back), then ``Reader.recognize`` on the
+        full-resolution image, skipped when the detector found no candidate box."""
+        from easyocr.utils import reformat_input
+
         p: EasyOcrParams = self.params
-        return self._reader.readtext(
-            img,
+        colour, grey = reformat_input(img)
+        canvas = canvas or int(round(p.canvas_size * scale))
+        horizontal, free = self._detect(colour, canvas)
+        if not horizontal and not free:
+            return []  # nothing that looks like text: no recognition at all
+        return self._reader.recognize(
+            grey, horizontal, free,
             decoder=p.decoder,
             beamWidth=p.beam_width,
             detail=1,
             paragraph=p.paragraph,
-            min_size=p.min_size,
             contrast_ths=p.contrast_ths,
             adjust_contrast=p.adjust_contrast,
+            reformat=False,
+        )
+
+    def _detect(self, colour: np.ndarray, canvas: int) -> tuple[list[Any], list[Any]]:
+        """Candidate text boxes of ``colour`` (EasyOCR's horizontal and free lists), in its
+        coordinates, detected at ``det_scale``."""
+        import cv2
+
+        p: EasyOcrParams = self.params
+        s = float(p.det_scale)
+        h, w = colour.shape[:2]
+        small = colour
+        if s < 1.0:
+            size = (max(1, int(round(w * s))), max(1, int(round(h * s))))
+            small = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+        horizontal, free = self._reader.detect(
+            small,
+            min_size=p.min_size * s,
             text_threshold=p.text_threshold,
             low_text=p.low_text,
             link_threshold=p.link_threshold,
-            canvas_size=canvas or int(round(p.canvas_size * scale)),
+            canvas_size=max(32, int(round(canvas * s))),
             mag_ratio=p.mag_ratio,
             width_ths=p.width_ths,
+            reformat=False,
         )
+        horizontal, free = horizontal[0], free[0]
+        if s < 1.0:
+            sx, sy = w / small.shape[1], h / small.shape[0]
+            horizontal = [scale_horizontal(b, sx, sy, w, h) for b in horizontal]
+            free = [[[float(x) * sx, float(y) * sy] for x, y in quad] for quad in free]
+        return horizontal, free
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -300,6 +347,7 @@ class EasyOcrEngine(OcrEngine):
             "upscale": self.params.upscale,
             "min_text_height": self.params.min_text_height,
             "grey": self.params.grey,
+            "det_scale": self.params.det_scale,
         }
 
 
@@ -314,6 +362,14 @@ def prepare(img: np.ndarray, p: EasyOcrParams) -> tuple[np.ndarray, float]:
         return img, 1.0
     out = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     return out, scale
+
+
+def scale_horizontal(box: Any, sx: float, sy: float, w: int, h: int) -> list[int]:
+    """An EasyOCR horizontal box ``[x_min, x_max, y_min, y_max]`` of the shrunk detector input,
+    in frame pixels (widened outward to whole pixels, clipped to the ``w`` x ``h`` frame)."""
+    x0, x1, y0, y1 = (float(v) for v in box)
+    return [max(0, int(np.floor(x0 * sx))), min(w, int(np.ceil(x1 * sx))),
+            max(0, int(np.floor(y0 * sy))), min(h, int(np.ceil(y1 * sy)))]
 
 
 @contextmanager

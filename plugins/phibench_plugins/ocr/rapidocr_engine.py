@@ -70,6 +70,17 @@ class RapidOcrParams:
     det_limit_type: str = "min"
     """``min`` (RapidOCR's default: enlarge small images) or ``max`` (shrink big ones)."""
 
+    det_scale: float = 0.0
+    """With a value in (0, 1]: the detector sees the frame shrunk by this factor (1: at its own
+    size), replacing ``det_limit_side_len`` / ``det_limit_type`` (whose ``min`` default enlarges a
+    640 x 480 ultrasound frame to 981 x 736 for detection); boxes come back in frame coordinates
+    and the recogniser reads full-resolution crops. 0: RapidOCR's limits. ``benchmarks/README.md``
+    ("OCR cost") measures it."""
+
+    det_max_side: int = 0
+    """With ``det_scale`` set: the detector's input is at most this long on its longer side
+    (large CR/DX/MG frames, whose text is large too); 0: no bound beyond ``det_scale``."""
+
     max_side_len: int = 2000
     """Images with a longer side are shrunk to it first (bounds the time on large CR/MG)."""
 
@@ -82,6 +93,15 @@ class RapidOcrParams:
 
     nfkc: bool = True
     """Fold full-width and compatibility characters to their plain forms (NFKC)."""
+
+    def __post_init__(self) -> None:
+        # checked where the plan validates the engine's parameters, on the driver
+        if not 0.0 <= self.det_scale <= 1.0:
+            raise ConfigError(f"OCR engine 'rapidocr': det_scale must be 0 (off) or in (0, 1], "
+                              f"got {self.det_scale}")
+        if self.det_max_side < 0 or (self.det_max_side and not self.det_scale):
+            raise ConfigError(f"OCR engine 'rapidocr': det_max_side ({self.det_max_side}) must be "
+                              f">= 0 and needs det_scale in (0, 1]")
 
 
 class RapidOcrEngine(OcrEngine):
@@ -128,6 +148,8 @@ class RapidOcrEngine(OcrEngine):
             inter_op_num_threads=p.inter_op_threads,
             print_verbose=False,
         )
+        if p.det_scale > 0:
+            fixed_detector_scale(self._ocr.text_det, p.det_scale, p.det_max_side)
         log.debug("rapidocr ready (threads=%d)", p.intra_op_threads)
 
     def _model_dir(self) -> Path:
@@ -188,4 +210,23 @@ class RapidOcrEngine(OcrEngine):
             "classifier_model": p.cls_model if p.use_cls else "(off)",
             "device": "cpu",
             "intra_op_threads": p.intra_op_threads,
+            "det_scale": p.det_scale,
+            "det_max_side": p.det_max_side,
         }
+
+
+def fixed_detector_scale(detector: Any, scale: float, max_side: int = 0) -> None:
+    """Make RapidOCR's text detector resize its input by ``scale`` (never enlarging it, and to at
+    most ``max_side`` on its longer side when that is above 0) instead of to its side-length
+    limits. Its post-processing maps the boxes back to the size of the image it was given, so
+    nothing else changes."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    def get_preprocess(max_wh: int) -> Any:
+        # "max" with a limit below the longer side: resized to the limit, never enlarged
+        limit = max_wh * scale
+        if max_side > 0:
+            limit = min(limit, max_side)
+        return DetPreProcess(max(32, int(round(limit))), "max", detector.mean, detector.std)
+
+    detector.get_preprocess = get_preprocess
