@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from phibench.cli import main
-from tests.plugins.test_html_report import CHROMIUM, _chromium, _text, needs_chromium
+from tests.plugins.reporters.test_html_reporter import CHROMIUM, _chromium, _text, needs_chromium
 
 
 @pytest.fixture(scope="module")

@@ -208,7 +208,7 @@ def test_labels_follow_the_real_sets_rules(big):
 
 def test_headers_are_full_and_sometimes_inconsistent(big):
     """Headers carry a patient on clean files too; some PHI files carry another patient's or a
-    blank one, and clean files are blank as often (tests/plugins/test_synthetic_leak.py checks
+    blank one, and clean files are blank as often (tests/plugins/datasets/test_synthetic_leak.py checks
     that nothing in the header predicts the label)."""
     kinds = defaultdict(int)
     for rel, rows in by_file(manifest(big)).items():

@@ -28,7 +28,7 @@ from phibench_plugins.detectors.local import LocalDetector
 from phibench_plugins.ocr.easyocr_engine import EasyOcrEngine
 from phibench_plugins.ocr.small_text import Band, inside, small_text_bands
 
-REALDEV = Path(__file__).resolve().parents[2].parent / "shared" / "realdev"
+REALDEV = Path(__file__).resolve().parents[3].parent / "shared" / "realdev"
 """``../shared/realdev`` from the repository root."""
 
 needs_realdev = pytest.mark.skipif(

@@ -13,7 +13,7 @@ from phibench.plugin import validate_params
 from phibench.records.sample import Sample
 from phibench.registry import default_registry
 from phibench_plugins.ocr.ensemble_engine import EnsembleEngine, _covered
-from tests.plugins.test_ocr_engines import drawn
+from tests.plugins.ocr.test_engines import drawn
 
 MEMBERS = [{"name": "rapidocr"}, {"name": "tesseract"}]
 
