@@ -67,7 +67,8 @@ class ResultStore:
         return sorted(self.path.glob("*.parquet")) if self.path.is_dir() else []
 
     def compact(self) -> tuple[int, int]:
-        """Merge every part into one, losslessly (every row kept, retried ones too), at the end
+        """Merge every part into one, losslessly (every row kept, retried ones too; read order
+        does not matter: :meth:`read` sorts), at the end
         of a run: a 100k-frame run leaves thousands of small parts, which every later read
         (``phibench score``, ``compare``) would open one by one. Returns ``(parts, rows)``.
 
@@ -78,13 +79,21 @@ class ResultStore:
         parts = self.parts()
         if len(parts) < 2:
             return len(parts), 0
-        table = pq.read_table(self.path, schema=SCHEMA)
-        table = table.sort_by([("sample_id", "ascending"), ("finished_at", "ascending")])
         final = self.path / f"part-{self._tag}-compacted-{uuid.uuid4().hex[:8]}.parquet"
-        files.write_atomic(final, lambda tmp: pq.write_table(table, tmp))
+        rows = 0
+
+        def merge(tmp: Path) -> None:  # part by part: one part in memory at a time, not the run
+            nonlocal rows
+            with pq.ParquetWriter(tmp, SCHEMA) as writer:
+                for part in parts:
+                    table = pq.read_table(part, schema=SCHEMA)
+                    writer.write_table(table)
+                    rows += table.num_rows
+
+        files.write_atomic(final, merge)
         for part in parts:
             part.unlink(missing_ok=True)
-        return len(parts), table.num_rows
+        return len(parts), rows
 
     def read(self) -> pd.DataFrame:
         """All rows, one per sample (the latest wins), in sample-id order."""
