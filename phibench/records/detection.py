@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from phibench.records.ground_truth import Box
@@ -42,7 +42,7 @@ class Entity:
     @staticmethod
     def list_to_json(entities: Iterable["Entity"]) -> str:
         """Entities as a JSON array, the form stored in ``results.parquet`` (``entities``)."""
-        return json.dumps([asdict(e) for e in entities])
+        return json.dumps([{k: getattr(e, k) for k in e.__dataclass_fields__} for e in entities])
 
     @classmethod
     def list_from_json(cls, text: str | None) -> tuple["Entity", ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 Box = tuple[int, int, int, int]
@@ -114,7 +114,7 @@ class TextRegion:
     @staticmethod
     def list_to_json(regions: Iterable["TextRegion"]) -> str:
         """Regions as a JSON array, the form stored in ``results.parquet`` (``truth_regions``)."""
-        return json.dumps([asdict(r) for r in regions])
+        return json.dumps([{k: getattr(r, k) for k in r.__dataclass_fields__} for r in regions])
 
     @classmethod
     def list_from_json(cls, text: str | None) -> tuple["TextRegion", ...]:
