@@ -49,3 +49,16 @@ def test_regions_round_trip_through_json():
 def test_region_from_presidio_style_dict():
     r = TextRegion.from_dict({"left": 3, "top": 4, "width": 10, "height": 6, "text": "x", "category": "ID"})
     assert r.box == (3, 4, 10, 6) and r.is_phi
+
+
+def test_entities_and_regions_are_stored_as_their_fields_in_order():
+    import json
+    from dataclasses import asdict
+
+    from phibench.records import Entity, TextRegion
+
+    regions = [TextRegion((1, 2, 3, 4), "x", True, "DATE"), TextRegion((0, 0, 1, 1), "y", False)]
+    entities = [Entity("DATE", "x", (1, 2, 3, 4), 0.5), Entity("NAME")]
+    assert TextRegion.list_to_json(regions) == json.dumps([asdict(r) for r in regions])
+    assert Entity.list_to_json(entities) == json.dumps([asdict(e) for e in entities])
+    assert TextRegion.list_from_json(TextRegion.list_to_json(regions)) == tuple(regions)
