@@ -17,7 +17,6 @@ A detector takes part by offering a classmethod ``estimator(params)`` that retur
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -85,7 +84,7 @@ def estimate(cfg: DictConfig | dict[str, Any], registry: Registry, *, frames: in
                               f"(--pilot K) or give a finished run of it (--from RUN_DIR)")
         per = _pilot(tasks, spec, p.settings.price_per_core_hour_usd, pilot)
     assert per is not None
-    n_workers = workers or _workers(p.specs["executor"]) or 1
+    n_workers = workers or _workers(p.specs["executor"], registry) or 1
     proj = project(per, frames=frames, workers=n_workers,
                    in_flight=int(getattr(params, "max_in_flight", 1) or 1),
                    requests_per_minute=float(getattr(params, "requests_per_minute", 0.0) or 0.0))
@@ -173,20 +172,17 @@ def _measured(run_dir: Path, detector: str, latency_s: float | None) -> PerImage
         usd=float(ok["cost_usd"].fillna(0).mean()), errors=int(len(df) - len(ok)))
 
 
-def _workers(executor: Any) -> int | None:
-    """Samples the executor runs at once, when its config says without starting it."""
+def _workers(executor: Any, registry: Registry) -> int | None:
+    """Samples the executor runs at once, when its config says without starting it: the inline
+    executor one, a local Spark master its slots (as the session will start them)."""
     if executor.name == "inline":
         return 1
-    params = executor.params
-    if params.get("workers"):
-        return int(params["workers"])
-    master = str(params.get("master", ""))
-    if master == "local":
-        return 1
-    if master.startswith("local["):
-        inner = master[6:].split(",")[0].rstrip("]")
-        return os.cpu_count() or 1 if inner == "*" else int(inner) if inner.isdigit() else None
-    return None
+    built = registry.build("executor", executor.name, executor.params)
+    if not callable(master := getattr(built, "master", None)):
+        return None
+    from phibench.spark.session import local_slots
+
+    return local_slots(master(), built.params.threads_per_worker)
 
 
 def format_estimate(e: dict[str, Any]) -> str:

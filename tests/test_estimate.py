@@ -79,3 +79,16 @@ def test_a_remote_model_with_a_latency_is_latency_bound(tmp_path):
 def test_bad_estimate_options_are_usage_errors(args, says):
     out = phibench("estimate", "detector=flag_none", *args)
     assert out.returncode == 2 and says in out.stderr
+
+
+def test_the_workers_are_the_ones_the_spark_session_would_start(tmp_path):
+    from phibench.spark.session import local_slots, usable_cores
+
+    data = synthetic_overrides(tmp_path / "data", 3)
+    for extra, expected in ((["executor.workers=3"], 3),
+                            (["executor.threads_per_worker=2"], max(1, usable_cores() // 2))):
+        out = phibench("estimate", "--json", "detector=flag_none", "executor=spark", *extra, "--pilot", "1", *data)
+        assert out.returncode == 0, out.stderr
+        e = json.loads(out.stdout)
+        assert e["projection"]["workers"] == expected and e["workers_source"] == "executor spark"
+    assert local_slots("spark://host:7077") is None and local_slots("local") == 1 and local_slots("local[5,2]") == 5

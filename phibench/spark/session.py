@@ -96,13 +96,23 @@ def resolve_master(
     max_failures: int = SessionParams.max_failures,
 ) -> str:
     """``local``, ``local[*]`` and ``local[N]`` with retries; any other master unchanged."""
-    m = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*(\d+))?\])?", master.strip())
+    m = _LOCAL.fullmatch(master.strip())
     if not m:
         return master
+    return f"local[{local_slots(master, threads_per_worker)},{m.group(2) or max_failures}]"
+
+
+_LOCAL = re.compile(r"local(?:\[(\*|\d+)(?:,\s*(\d+))?\])?")
+
+
+def local_slots(master: str, threads_per_worker: int = SessionParams.threads_per_worker) -> int | None:
+    """How many workers a local master starts (``local``: 1, ``local[N]``: N, ``local[*]``: the
+    usable cores over ``threads_per_worker``); None for any other master (a cluster's)."""
+    m = _LOCAL.fullmatch(master.strip())
+    if not m:
+        return None
     n = m.group(1) or "1"
-    if n == "*":
-        n = str(max(1, usable_cores() // max(1, threads_per_worker)))
-    return f"local[{n},{m.group(2) or max_failures}]"
+    return max(1, usable_cores() // max(1, threads_per_worker)) if n == "*" else int(n)
 
 
 def usable_cores() -> int:
