@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from phibench.dataset_card import DatasetCard
 from phibench.exceptions import DatasetError
 from phibench.plugin import Plugin
 from phibench.records import GroundTruth, Sample
@@ -18,6 +19,9 @@ class Dataset(Plugin):
     """
 
     kind: ClassVar[str] = "dataset"
+
+    card: ClassVar[DatasetCard | None] = None
+    """What the set is, its label rules, source, licence and citation (``phibench datasets show``)."""
 
     def plan(self) -> Iterator[tuple[Sample, GroundTruth]]:
         raise NotImplementedError
