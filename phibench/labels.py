@@ -89,12 +89,15 @@ def read_labels(
     root = root.resolve()
     planned: list[tuple[Sample, GroundTruth]] = []
     first_line: dict[tuple[str, int], int] = {}
+    resolved: dict[str, tuple[Path, str | None]] = {}  # a multi-frame file has a row a frame
     for line, row in _rows(labels):
         where = f"labels file {labels} line {line}"
         rel = row["path"].strip()
         if not rel or "\x00" in rel:
             raise DatasetError(f"{where}: path is empty or not a file name")
-        path, id_path = resolve_in_root(root, rel)
+        if rel not in resolved:
+            resolved[rel] = resolve_in_root(root, rel)
+        path, id_path = resolved[rel]
         if id_path is None or id_path == ".":
             raise DatasetError(f"{where}: path must be relative to the dataset root and inside it")
         has_phi = parse_has_phi(row["has_phi"], where)

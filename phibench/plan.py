@@ -22,10 +22,13 @@ import logging
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
@@ -37,6 +40,7 @@ from phibench.exceptions import ConfigError, DatasetError
 from phibench.limits import Limits
 from phibench.pipeline import Task
 from phibench.registry import Registry
+from phibench.results import ResultStore
 from phibench.secrets import is_secret_name, redact_text, scrub
 from phibench.specs import PluginSpec
 
@@ -257,9 +261,10 @@ def bind(run_dir: Path, p: Plan, *, force_new: bool = False) -> None:
             else:
                 target.unlink(missing_ok=True)
     record = {"fingerprint": p.fingerprint, "created_at": time.time(), "components": p.components}
-    table = pa.Table.from_pylist(
-        [{"sample_id": t.sample.sample_id, "path": t.sample.path, "frame": t.sample.frame,
-          "has_phi": t.truth.has_phi} for t in p.tasks],
+    samples = [t.sample for t in p.tasks]
+    table = pa.Table.from_arrays(  # columns, not a dict a sample: 100k samples make 100k dicts
+        [pa.array([s.sample_id for s in samples], pa.string()), pa.array([s.path for s in samples], pa.string()),
+         pa.array([s.frame for s in samples], pa.int32()), pa.array([t.truth.has_phi for t in p.tasks], pa.bool_())],
         schema=_PLANNED_SCHEMA,
     )
     files.write_atomic(run_dir / PLANNED_FILE, lambda tmp: pq.write_table(table, tmp))
@@ -282,6 +287,51 @@ def planned_ids(run_dir: Path) -> set[str] | None:
     if not path.exists():
         return None
     return set(pq.read_table(path, columns=["sample_id"])["sample_id"].to_pylist())
+
+
+_shared: dict[tuple[Any, ...], tuple[pd.DataFrame, set[str] | None]] | None = None
+
+
+@contextmanager
+def shared_rows() -> Iterator[None]:
+    """While inside, :func:`planned_rows` reads an unchanged run directory once: the scorecard
+    and each reporter get their own copy of the same rows instead of reading them again."""
+    global _shared
+    outer, _shared = _shared, {}
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
+def planned_rows(run_dir: Path) -> tuple[pd.DataFrame, set[str] | None]:
+    """The run's rows (one per sample, :meth:`ResultStore.read`) restricted to its planned
+    samples, as the scorecard counts them, and :func:`planned_ids`."""
+    run_dir = Path(run_dir)
+    key = _signature(run_dir) if _shared is not None else None
+    if key is None or (hit := _shared.get(key)) is None:  # type: ignore[union-attr]
+        df = ResultStore(run_dir).read()
+        planned = planned_ids(run_dir)
+        if planned is not None:
+            df = df[df["sample_id"].isin(planned)].reset_index(drop=True)
+        if key is None:
+            return df, planned
+        hit = _shared[key] = (df, planned)  # type: ignore[index]
+    return hit[0].copy(), hit[1]
+
+
+def _signature(run_dir: Path) -> tuple[Any, ...]:
+    """What :func:`planned_rows` reads, by file identity: parts are renamed into place, never
+    rewritten, so a changed store changes this."""
+    def ident(path: Path) -> tuple[Any, ...]:
+        try:
+            st = path.stat()
+        except OSError:
+            return (path.name,)
+        return (path.name, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    return (str(run_dir.resolve()), ident(run_dir / PLANNED_FILE),
+            *(ident(part) for part in ResultStore(run_dir).parts()))
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -15,25 +15,52 @@ The **dataset fingerprint** is a SHA-256 over
   worth it). ``dataset_fingerprint_basis`` says which was used.
 
 So the same files with the same labels give the same fingerprint wherever they are stored.
+
+Hashing every file is the largest fixed cost of starting a run, so a file's digest is reused
+while the file is provably the one hashed: same device, inode, size, modification and change
+time (``st_ctime`` moves on every write and cannot be set back). A digest is kept only when the
+file was last changed :data:`RACY_NS` before hashing began and stat the same after, so a write
+in the same timestamp tick cannot hide (git's "racy clean" rule). Digests live in this process
+(a sweep over one dataset hashes it once) and in the run directory's :data:`DIGESTS_FILE` (a
+resumed run hashes nothing it already hashed).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import platform
 import stat
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from phibench import files
+
+log = logging.getLogger(__name__)
+
 CONTENT_HASH_MAX_BYTES = 8 * 1024**3
 """Above this many bytes of planned files, the fingerprint uses file sizes instead of contents."""
 
 _CHUNK = 1 << 20
+
+DIGESTS_FILE = "file_digests.json"
+"""In the run directory: the digests of its planned files, with the stat identity each was
+taken under (paths, like ``planned.parquet``; owner-only like every run output)."""
+
+RACY_NS = 2 * 10**9
+"""A file changed less than this long before hashing began is hashed again next time: a later
+write could fall in the same timestamp tick (2 s covers the coarsest, FAT's)."""
+
+_Key = tuple[int, int, int, int, int]
+_last: dict[str, tuple[_Key, str]] = {}
+"""This process's digests of the last fingerprinted dataset's files (bounded by its size)."""
 
 
 def _file_sha256(path: Path) -> str:
@@ -44,38 +71,87 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _regular_size(path: Path) -> int | None:
-    """Size of a regular file, else None (missing, a FIFO, a device: never opened)."""
+def _regular(path: str) -> os.stat_result | None:
+    """``stat`` of a regular file, else None (missing, a FIFO, a device: never opened). A path
+    is taken as :class:`~pathlib.Path` takes it (which drops a trailing slash)."""
     try:
-        st = path.stat()
+        st = os.stat(Path(path) if path.endswith("/") else path)
     except (OSError, ValueError):
         return None
-    return st.st_size if stat.S_ISREG(st.st_mode) else None
+    return st if stat.S_ISREG(st.st_mode) else None
 
 
-def dataset_fingerprint(paths: Iterable[str], samples_sha256: str) -> tuple[str, str]:
-    """``(fingerprint, basis)`` of the planned files ``paths`` and the plan's samples hash."""
+def _key(st: os.stat_result) -> _Key:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class FileDigests:
+    """SHA-256 digests of files, reused from ``known`` while a file's stat identity holds."""
+
+    def __init__(self, known: Mapping[str, tuple[_Key, str]] | None = None) -> None:
+        self.known = known or {}
+        self.entries: dict[str, tuple[_Key, str]] = {}
+        """The digests of this dataset's files that may be reused."""
+        self.hashed = 0
+        """Files read and hashed (not reused)."""
+
+    def sha256(self, path: str, st: os.stat_result, since_ns: int) -> str:
+        """The digest of ``path`` (``st``: its stat, taken after ``since_ns``); raises OSError."""
+        key = _key(st)
+        hit = self.known.get(path)
+        if hit is not None and hit[0] == key:
+            self.entries[path] = hit
+            return hit[1]
+        digest = _file_sha256(Path(path))
+        self.hashed += 1
+        after = _regular(path)
+        if after is not None and _key(after) == key and max(st.st_mtime_ns, st.st_ctime_ns) < since_ns - RACY_NS:
+            self.entries[path] = (key, digest)
+        return digest
+
+    @classmethod
+    def load(cls, path: Path, known: Mapping[str, tuple[_Key, str]]) -> FileDigests:
+        """``known`` plus the digests stored at ``path`` (an unreadable store is ignored)."""
+        merged = dict(known)
+        try:
+            stored = json.loads(path.read_text())
+            merged |= {p: (tuple(int(v) for v in e[:5]), str(e[5])) for p, e in stored["files"].items()}
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            log.debug("ignoring unreadable %s (%s): files are hashed again", path.name, type(exc).__name__)
+        return cls(merged)  # type: ignore[arg-type]
+
+    def save(self, path: Path) -> None:
+        """Store the reusable digests at ``path``, atomically and owner-only; not fsynced: a
+        store lost in a crash only means hashing again."""
+        text = json.dumps({"version": 1, "files": {p: [*k, d] for p, (k, d) in self.entries.items()}})
+        files.write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def dataset_fingerprint(
+    paths: Iterable[str], samples_sha256: str, digests: FileDigests | None = None
+) -> tuple[str, str]:
+    """``(fingerprint, basis)`` of the planned files ``paths`` and the plan's samples hash;
+    ``digests`` reuses the digests of files hashed before."""
+    digests = digests if digests is not None else FileDigests()
+    since = time.time_ns()  # before the first stat: what changes after it gets a later stamp
     unique = sorted({str(p) for p in paths})
-    sizes = {p: _regular_size(Path(p)) for p in unique}
-    total = sum(s for s in sizes.values() if s)
+    stats = {p: _regular(p) for p in unique}
+    total = sum(st.st_size for st in stats.values() if st is not None)
     by_content = total <= CONTENT_HASH_MAX_BYTES
-    try:
-        root = os.path.commonpath([os.path.dirname(p) for p in unique]) if unique else ""
-    except ValueError:  # mixed absolute and relative paths
-        root = ""
     h = hashlib.sha256(f"samples\t{samples_sha256}\n".encode())
-    for p in unique:
-        rel = os.path.relpath(p, root) if root else p
-        size = sizes[p]
-        if size is None:
+    for p, rel in zip(unique, _relative(unique)):
+        st = stats[p]
+        if st is None:
             token = "missing-or-not-a-regular-file"
         elif by_content:
             try:
-                token = _file_sha256(Path(p))
+                token = digests.sha256(p, st, since)
             except OSError:
                 token = "unreadable"
         else:
-            token = f"size={size}"
+            token = f"size={st.st_size}"
         h.update(f"{rel}\t{token}\n".encode())
     basis = (
         "sha256 of the planned sample ids, frames and labels (plan.json samples.sha256) and of "
@@ -83,6 +159,31 @@ def dataset_fingerprint(paths: Iterable[str], samples_sha256: str) -> tuple[str,
            else "each planned file's relative path and size (files too large to hash)")
     )
     return h.hexdigest(), basis
+
+
+def _relative(unique: list[str]) -> list[str]:
+    """Each path relative to the common folder of the paths' folders (as given when there is
+    none), exactly as ``os.path.relpath`` gives it, worked out once per folder."""
+    folders = {os.path.dirname(p) for p in unique}
+    try:
+        root = os.path.commonpath(list(folders)) if folders else ""
+    except ValueError:  # mixed absolute and relative paths
+        root = ""
+    if not root:
+        return list(unique)
+    under: dict[str, str | None] = {}
+    out: list[str] = []
+    for p in unique:
+        folder, name = os.path.split(p)
+        if folder not in under:
+            rel = os.path.relpath(folder, root) if folder else ".."
+            under[folder] = None if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+        rel = under[folder]
+        if rel is None or name in ("", os.curdir, os.pardir):
+            out.append(os.path.relpath(p, root))  # above root, or a name normpath would fold
+        else:
+            out.append(name if rel == os.curdir else f"{rel}{os.sep}{name}")
+    return out
 
 
 def cpu_model() -> str:
@@ -131,13 +232,20 @@ def plugins(specs: dict[str, Any], reporters: Iterable[str], registry: Any) -> d
     return out
 
 
-def at_start(p: Any, registry: Any, dataset_info: dict[str, Any]) -> dict[str, Any]:
+def at_start(p: Any, registry: Any, dataset_info: dict[str, Any], run_dir: Path | None = None) -> dict[str, Any]:
     """What a session knows at its start (``p`` a :class:`~phibench.plan.Plan`): the dataset
     (its resolved parameters plus what the dataset plugin's ``describe()`` adds, e.g. the
-    synthetic generator's version and seed), its fingerprint, hardware and plugins."""
+    synthetic generator's version and seed), its fingerprint, hardware and plugins. With
+    ``run_dir``, file digests are reused from and stored in its :data:`DIGESTS_FILE`."""
+    global _last
+    store = Path(run_dir) / DIGESTS_FILE if run_dir is not None else None
+    digests = FileDigests.load(store, _last) if store is not None else FileDigests(_last)
     fingerprint, basis = dataset_fingerprint(
-        (t.sample.path for t in p.tasks), str(p.components.get("samples", {}).get("sha256", ""))
+        (t.sample.path for t in p.tasks), str(p.components.get("samples", {}).get("sha256", "")), digests
     )
+    _last = digests.entries
+    if store is not None and (digests.hashed or not store.exists()):
+        digests.save(store)
     params = {k: v for k, v in (p.resolved.get("dataset") or {}).items() if k != "name"}
     return {
         "dataset_fingerprint": fingerprint,

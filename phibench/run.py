@@ -25,7 +25,7 @@ from phibench.detector import Detector
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.lock import RunLock
 from phibench.pipeline import PipelineSpec, StoreSpec, remaining
-from phibench.plan import Plan, Validated, bind, planned_ids, validate
+from phibench.plan import Plan, Validated, bind, planned_rows, shared_rows, validate
 from phibench.plan import plan as make_plan
 from phibench.progress import progress_bar
 from phibench.records import ResultRow, Scorecard
@@ -159,7 +159,7 @@ def _write_meta(run_dir: Path, p: Plan, registry: Registry, context: RunContext)
         redactor = registry.build("redactor", p.specs["redactor"].name, p.specs["redactor"].params)
         meta["redactor"] = {"name": p.specs["redactor"].name, **redactor.describe()}
     dataset = registry.build("dataset", p.specs["dataset"].name, p.specs["dataset"].params)
-    meta["provenance"] = provenance.at_start(p, registry, dataset.describe())
+    meta["provenance"] = provenance.at_start(p, registry, dataset.describe(), run_dir)
     files.write_text(run_dir / META_FILE, json.dumps(scrub(meta), indent=2, default=str))
     return detector
 
@@ -178,10 +178,12 @@ def report(run_dir: Path, registry: Registry | None = None, *, quiet: bool = Fal
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{meta_path} cannot be read ({type(exc).__name__})") from None
-    df = ResultStore(run_dir).read()
-    planned = planned_ids(run_dir)
-    if planned is not None:
-        df = df[df["sample_id"].isin(planned)].reset_index(drop=True)
+    with shared_rows():  # the reporters that read the rows get these, not a second read
+        return _score_and_report(run_dir, meta, registry, quiet=quiet)
+
+
+def _score_and_report(run_dir: Path, meta: dict[str, Any], registry: Registry, *, quiet: bool) -> dict[str, Any]:
+    df, planned = planned_rows(run_dir)
     scorecard = build_scorecard(
         df,
         config=meta["config"],

@@ -32,6 +32,7 @@ from pydicom.encaps import parse_fragments
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import _read_file_meta_info, read_preamble
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, VR
 
 from phibench.dicom.limits import PixelExtent, check_file_size, check_header, inflated_size
 from phibench.exceptions import SampleFailure
@@ -47,6 +48,12 @@ PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
 """First bytes of encapsulated pixel data: a little endian item tag."""
 _UNDEFINED = 0xFFFFFFFF
+_META_PEEK = 8192
+"""Bytes read to walk the file meta (a few hundred in practice); a longer meta is parsed."""
+_DEFLATED_UID = DeflatedExplicitVRLittleEndian.encode("ascii")
+_KNOWN_VRS = frozenset(vr.value.encode("ascii") for vr in VR)
+_LONG_VRS = frozenset(vr.value.encode("ascii") for vr in EXPLICIT_VR_LENGTH_32)
+"""Explicit VRs with two reserved bytes and a four-byte length (pydicom's set)."""
 
 _NOT_DICOM = (
     "not a DICOM file: no 'DICM' prefix or file meta, and the content does not parse as a "
@@ -131,18 +138,57 @@ def _deflated_size(fp: BinaryIO, limits: Limits) -> int | None:
     """Inflated size of a Deflated Explicit VR Little Endian dataset (capped); None otherwise.
 
     The file meta is read exactly as :func:`pydicom.dcmread` reads it (same two functions), so
-    the transfer syntax seen here is the one pydicom will act on. ``fp`` is rewound.
+    the transfer syntax seen here is the one pydicom will act on -- unless
+    :func:`_may_be_deflated` proves it cannot be the deflated one, which spares parsing the
+    meta twice. ``fp`` is rewound.
     """
     try:
-        read_preamble(fp, True)
-        meta = _read_file_meta_info(fp)
-        deflated = meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian
+        deflated = _may_be_deflated(fp)
+        if deflated:
+            fp.seek(0)
+            read_preamble(fp, True)
+            meta = _read_file_meta_info(fp)
+            deflated = meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian
     except Exception:  # the real read below reports what is wrong
         deflated = False
     try:
         return inflated_size(fp, limits) if deflated else None
     finally:
         fp.seek(0)
+
+
+def _may_be_deflated(fp: BinaryIO) -> bool:
+    """False only when the file meta, as pydicom reads it, provably does not name the deflated
+    transfer syntax; True when it may (then the meta is parsed to know).
+
+    pydicom reads the meta as explicit VR elements of group 0002 from just after the 'DICM'
+    prefix (or from the start without one) up to the first element of another group. Walked
+    here header to header within the first :data:`_META_PEEK` bytes: when the walk ends inside
+    them and none of them spell the deflated UID, no value pydicom could take for the transfer
+    syntax is that UID. Whatever the walk cannot follow exactly as pydicom would (a VR pydicom
+    does not know, which may make it read implicit VR; a sequence; an undefined length; a meta
+    longer than the peek) answers True.
+    """
+    head = fp.read(_META_PEEK)
+    if _DEFLATED_UID in head:
+        return True
+    whole = len(head) < _META_PEEK  # the peek holds the whole file
+    pos = 132 if head[128:132] == b"DICM" else 0
+    while pos + 8 <= len(head):
+        group, vr, length = struct.unpack_from("<H2x2sH", head, pos)
+        if group != 2:
+            return False
+        if vr not in _KNOWN_VRS or vr == b"SQ":
+            return True
+        size = 8
+        if vr in _LONG_VRS:
+            if pos + 12 > len(head):
+                return not whole
+            length, size = struct.unpack_from("<L", head, pos + 8)[0], 12
+        if length == _UNDEFINED:
+            return True
+        pos += size + length
+    return not whole
 
 
 def _parse(fp: BinaryIO, *, header_only: bool) -> pydicom.Dataset:

@@ -41,6 +41,8 @@ def parse_bool(value: object) -> bool:
 
 def _coordinate(value: object, name: str) -> int:
     """One box number: an int or an integral float (JSON writers differ), never a bool or text."""
+    if type(value) is int and -COORD_LIMIT <= value <= COORD_LIMIT:  # the usual case, first
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"box {name} must be an integer number, got a {_kind(value)}")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
@@ -95,7 +97,8 @@ class TextRegion:
             raise ValueError(
                 'a region needs "box": [left, top, width, height] (or left, top, width, height)'
             )
-        left, top, width, height = (_coordinate(v, n) for v, n in zip(raw, BOX_KEYS))
+        left, top = _coordinate(raw[0], "left"), _coordinate(raw[1], "top")
+        width, height = _coordinate(raw[2], "width"), _coordinate(raw[3], "height")
         if width < 0 or height < 0:
             raise ValueError("box width and height must be at least 0")
         text, category = d.get("text", ""), d.get("category", "")

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from phibench.plan import planned_ids
+from phibench.plan import planned_rows
 from phibench.records import ResultRow
-from phibench.results import ResultStore
 
 Box = tuple[int, int, int, int]
 
@@ -55,12 +54,9 @@ class Case:
 
 
 def load_rows(run_dir: Path) -> pd.DataFrame:
-    """The run's rows, restricted to its planned samples (as the scorecard counts them)."""
-    df = ResultStore(run_dir).read()
-    planned = planned_ids(run_dir)
-    if planned is not None:
-        df = df[df["sample_id"].isin(planned)].reset_index(drop=True)
-    return df
+    """The run's rows, restricted to its planned samples (as the scorecard counts them); read
+    once per report (:func:`phibench.plan.shared_rows`)."""
+    return planned_rows(run_dir)[0]
 
 
 def _indices(text: object) -> set[int]:
