@@ -69,6 +69,18 @@ class CategoryRecall(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class RegionRates(JsonRecord):
+    """Region figures over all categories (``per_category.regions``), as Presidio's DICOM
+    evaluator reports them; the rule is :func:`phibench.scoring.per_category.located`'s."""
+
+    recall: Estimate | None = record(Estimate, default=None)
+    """Of all ground-truth PHI regions, the share a reported entity located."""
+    precision: Estimate | None = record(Estimate, default=None)
+    """Of the entities reported on samples whose PHI is fully boxed (samples with regions, and
+    samples labelled without PHI), the share that land on a PHI region."""
+
+
+@dataclass(frozen=True, slots=True)
 class PerCategory(JsonRecord):
     """Figures per ground-truth category (``per_category``;
     :mod:`phibench.scoring.per_category`)."""
@@ -80,6 +92,9 @@ class PerCategory(JsonRecord):
     empty when the detector reports no entities."""
     detector_reports_entities: bool = False
     """Whether any answered sample carries entities (region figures need them)."""
+    regions: RegionRates | None = record(RegionRates, default=None)
+    """Region recall and precision over all categories; None when the detector reports no
+    entities (and absent from cards written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,13 @@ Two views, both from ``results.parquet``:
   its text matches the region's text despite OCR noise. Only for detectors that report entities.
   Its mirror, **non-PHI flagged**, is the share of harmless regions (laterality, technique, ...)
   that an entity landed on: lower is better, and it predicts over-redaction.
+* **region recall and precision, overall** (``regions``) — what Presidio's DICOM evaluator
+  reports: of all PHI regions, the share located (recall); of all reported entities, the share
+  that *land* on a PHI region by the same rule (precision). Precision counts the entities of
+  samples whose PHI is fully boxed: those with regions, and those labelled ``has_phi`` false (an
+  entity there is a false positive); a sample labelled PHI without regions is left out, having
+  no boxes to check against. Every entity counts, so two on one word are two true positives
+  (Presidio removes such duplicates first).
 """
 
 from __future__ import annotations
@@ -61,18 +68,31 @@ def located(
     return False
 
 
+def lands(entity: Entity, regions: Iterable[TextRegion]) -> bool:
+    """Whether ``entity`` points at one of ``regions`` (:func:`located`'s rule, turned round)."""
+    return any(located(r, (entity,)) for r in regions)
+
+
 def per_category(df: pd.DataFrame) -> dict[str, Any]:
-    """Per-category figures of the answered samples that carry ground-truth regions."""
+    """Per-category figures of the answered samples that carry ground-truth regions, and the
+    region figures over all categories (``regions``)."""
     answered = df[df["error"].isna() & df["has_phi_pred"].notna()]
     reports_entities = bool((answered["entities"].fillna("[]") != "[]").any())
     image_hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     region_hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     benign_hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for truth_json, entities_json, pred in zip(
-        answered["truth_regions"], answered["entities"], answered["has_phi_pred"], strict=True
+    entity_hits = [0, 0]
+    truth = answered["has_phi_true"] if "has_phi_true" in answered else [None] * len(answered)
+    for truth_json, entities_json, pred, has_phi in zip(
+        answered["truth_regions"], answered["entities"], answered["has_phi_pred"], truth,
+        strict=True,
     ):
         regions = TextRegion.list_from_json(truth_json)
         entities = Entity.list_from_json(entities_json)
+        if entities and (regions or (pd.notna(has_phi) and not has_phi)):
+            phi = [r for r in regions if r.is_phi]
+            entity_hits[0] += sum(lands(e, phi) for e in entities)
+            entity_hits[1] += len(entities)
         for cat in {r.category for r in regions if r.is_phi and r.category}:
             image_hits[cat][0] += bool(pred)
             image_hits[cat][1] += 1
@@ -92,4 +112,11 @@ def per_category(df: pd.DataFrame) -> dict[str, Any]:
         cat: wilson(*benign_hits[cat], higher_is_better=False).as_dict()
         for cat in sorted(benign_hits)
     } if reports_entities else {}
-    return {"phi": phi, "non_phi_flagged": benign, "detector_reports_entities": reports_entities}
+    located_phi = sum(k for k, _ in region_hits.values())
+    phi_regions = sum(n for _, n in region_hits.values())
+    overall = {
+        "recall": wilson(located_phi, phi_regions).as_dict(),
+        "precision": wilson(*entity_hits).as_dict(),
+    } if reports_entities else None
+    return {"phi": phi, "non_phi_flagged": benign, "detector_reports_entities": reports_entities,
+            "regions": overall}

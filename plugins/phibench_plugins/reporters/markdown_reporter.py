@@ -50,6 +50,11 @@ def render(sc: Scorecard, found: dict[str, list[cases_mod.Case]] | None = None) 
             "## Recall per PHI category",
             _table(("category", "image recall [95% CI]", "region recall [95% CI]"), tables.category_rows(sc)),
         ]
+    if tables.region_rows(sc):
+        parts += [
+            "## Regions, all categories",
+            _table(tables.REGIONS_HEADER, tables.region_rows(sc)),
+        ]
     if sc.per_category.non_phi_flagged:
         parts += [
             "## Harmless text flagged as PHI (lower is better)",

@@ -62,6 +62,21 @@ def category_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
     return [(cat, pct(v.image_recall), pct(v.region_recall)) for cat, v in sc.per_category.phi.items()]
 
 
+REGIONS_HEADER = ("", "value [95% CI]", "k/n")
+
+
+def region_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
+    """Region recall and precision over all categories (Presidio's evaluator's two figures);
+    empty when the detector reports no entities or the card predates them."""
+    regions = sc.per_category.regions
+    if regions is None:
+        return []
+    return [
+        ("region recall (PHI regions located)", pct(regions.recall), count(regions.recall)),
+        ("region precision (entities on a PHI region)", pct(regions.precision), count(regions.precision)),
+    ]
+
+
 def non_phi_rows(sc: Scorecard) -> list[tuple[str, str, str]]:
     return [(cat, pct(v), count(v)) for cat, v in sc.per_category.non_phi_flagged.items()]
 

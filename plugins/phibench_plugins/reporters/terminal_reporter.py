@@ -31,6 +31,8 @@ class TerminalReporter(Reporter):
         console.print(_table("Detection (95% Wilson CI)", ("metric", "value [CI]", "k/n"), tables.metric_rows(scorecard)))
         if scorecard.per_category.phi:
             console.print(_table("Recall per PHI category", ("category", "image", "region"), tables.category_rows(scorecard)))
+        if tables.region_rows(scorecard):
+            console.print(_table("Regions, all categories", tables.REGIONS_HEADER, tables.region_rows(scorecard)))
         if scorecard.redaction:
             console.print(_table("Redaction (95% CI)", ("metric", "value [CI]", "k/n"), tables.redaction_rows(scorecard)))
             console.print(_table("Redaction run", ("", ""), tables.redaction_run_rows(scorecard)))
