@@ -1,5 +1,5 @@
-"""The ``phibench`` command: ``run`` (Hydra), ``plugins``, ``datasets make``, ``score``, ``table``,
-``compare``, ``gate``, ``estimate``."""
+"""The ``phibench`` command: ``run`` (Hydra), ``plugins``, ``datasets make|list|show``, ``score``,
+``table``, ``compare``, ``gate``, ``estimate``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ phibench run [HYDRA OVERRIDES ...]     run a detector over a dataset and write a
          phibench run -m detector=local,flag_all,flag_none
 phibench plugins                       list installed plugins and who provides them
 phibench datasets make NAME [--n N] [--seed S] [--out DIR]
+phibench datasets list                 the registered datasets, a line each
+phibench datasets show NAME [dataset.KEY=VALUE ...] [--make]
+                                       a dataset's card, sample count and fingerprint
 phibench run --force-new [OVERRIDES]   discard an earlier run of another plan in the run directory
 phibench score RUN_DIR [--json]        recompute a run's scorecard from its results.parquet
 phibench table DIR [DIR ...] [--out D] the announcement's comparison table from runs or a sweep
@@ -80,6 +83,107 @@ def _datasets_make(args: argparse.Namespace) -> int:
     params = {k: v for k, v in (("n", args.n), ("seed", args.seed), ("out", args.out)) if v is not None}
     dataset = default_registry().build("dataset", args.name, params)
     print(dataset.make())
+    return 0
+
+
+def _dataset_params(pairs: list[str]) -> dict[str, Any]:
+    """``dataset.KEY=VALUE`` (or ``KEY=VALUE``) arguments as parameters, values read as YAML."""
+    import yaml
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        key = key.removeprefix("dataset.")
+        if not eq or not key or "." in key:
+            raise PhibenchError(f"expected dataset.KEY=VALUE, got {pair!r}")
+        params[key] = yaml.safe_load(value) if value else ""
+    return params
+
+
+def _datasets_list(_: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from phibench.registry import default_registry
+
+    entries = sorted(default_registry().entries.get("dataset", {}).items())
+    rows = []
+    for name, entry in entries:
+        card = getattr(entry.cls, "card", None)
+        summary = card.summary.split(". ")[0].rstrip(".") + "." if card else "(no card)"
+        rows.append((name, summary, entry.plugin))
+    if not sys.stdout.isatty():
+        for row in rows:
+            print("\t".join(row))
+        return 0
+    table = Table(title="phibench datasets")
+    for col in ("name", "summary", "plugin"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+    return 0
+
+
+def _planned(dataset: Any, make: bool) -> tuple[int, str, str] | str:
+    """``(samples, fingerprint, basis)`` as a run of ``dataset`` records them, or why not.
+
+    A generated dataset is planned only once its files are there (or with ``make``): showing a
+    card never writes a dataset by surprise.
+    """
+    import hashlib
+
+    from phibench.dataset import Dataset
+    from phibench.provenance import dataset_fingerprint
+
+    generated = type(dataset).make is not Dataset.make
+    if generated and not make:
+        folder = dataset.folder() if hasattr(dataset, "folder") else None
+        if folder is None or not (Path(folder) / "manifest.csv").is_file():
+            return "not generated yet (phibench datasets make, or show --make)"
+    try:
+        tasks = list(dataset.plan())
+    except PhibenchError as exc:
+        return f"cannot be planned: {exc}"
+    except Exception as exc:  # a third party's plan; its message may quote data, so not shown
+        return f"cannot be planned ({type(exc).__name__})"
+    h = hashlib.sha256()  # the samples hash of phibench.plan (plan.json components.samples)
+    for sample, truth in tasks:
+        h.update(f"{sample.sample_id}\t{sample.frame}\t{truth.has_phi}\t{truth.regions_json()}\n".encode())
+    fingerprint, basis = dataset_fingerprint((s.path for s, _ in tasks), h.hexdigest())
+    return len(tasks), fingerprint, basis
+
+
+def _datasets_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    from phibench.registry import default_registry
+
+    registry = default_registry()
+    entry = registry.get("dataset", args.name)
+    dataset = registry.build("dataset", args.name, _dataset_params(args.params))
+    card = getattr(entry.cls, "card", None)
+    console = Console(soft_wrap=not sys.stdout.isatty())
+    console.print(f"[bold]{args.name}[/bold]  ({entry.plugin}, {entry.distribution})", highlight=False)
+    if card is None:
+        console.print("no card: this dataset plugin does not describe itself (Dataset.card)", highlight=False)
+    else:
+        for label, text in (("summary", card.summary), ("label rules", card.label_rules),
+                            ("source", card.source), ("licence", card.licence),
+                            ("citation", card.citation), ("format", card.format),
+                            ("details", card.details)):
+            if text and sys.stdout.isatty():
+                console.print(Panel(Markdown(text), title=label, title_align="left"))
+            elif text:  # scripts and pipes get every word, never cut at a panel's edge
+                print(f"{label}:\n  {text}")
+    planned = _planned(dataset, args.make)
+    if isinstance(planned, str):
+        console.print(f"samples: {planned}", highlight=False)
+    else:
+        n, fingerprint, basis = planned
+        console.print(f"samples: {n}\ndataset fingerprint: {fingerprint}\n  ({basis})", highlight=False)
     return 0
 
 
@@ -279,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("--seed", type=int)
     make.add_argument("--out")
     make.set_defaults(func=_datasets_make)
+    datasets.add_parser("list", help="the registered datasets, one line each").set_defaults(func=_datasets_list)
+    show = datasets.add_parser("show", help="a dataset's card, and its sample count and fingerprint")
+    show.add_argument("name")
+    show.add_argument("params", nargs="*", metavar="dataset.KEY=VALUE", help="dataset parameters")
+    show.add_argument("--make", action="store_true", help="generate a generated dataset first")
+    show.set_defaults(func=_datasets_show)
     score = sub.add_parser("score", help="recompute a scorecard from results.parquet")
     score.add_argument("run_dir")
     score.add_argument("--json", action="store_true", help="print the scorecard JSON")

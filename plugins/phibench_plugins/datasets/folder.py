@@ -19,9 +19,10 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import ClassVar, Optional
 
 from phibench.dataset import Dataset
+from phibench.dataset_card import DatasetCard
 from phibench.dicom import frame_count, read_header
 from phibench.exceptions import DatasetError
 from phibench.labels import read_labels, resolve_in_root
@@ -55,6 +56,18 @@ def folder_sample_id(rel: str, frame: int) -> str:
 
 
 class FolderDataset(Dataset):
+    card: ClassVar[DatasetCard] = DatasetCard(
+        summary="DICOM files of your own under dataset.root, labelled by a CSV table "
+                "(dataset.labels), or planned unlabeled (predictions only) without one.",
+        label_rules="Yours: has_phi per file (or per frame with a frame column); optional regions "
+                    "as JSON boxes [{box: [left, top, width, height], is_phi, category}]. Rows "
+                    "without a frame stand for every frame of the file.",
+        source="Your own files, read where they are; nothing is downloaded or copied.",
+        licence="That of your files.",
+        format="CSV with columns path,has_phi[,frame][,regions]; paths relative to dataset.root "
+               "(the layout of Pixels' balanced evaluation table, and of synthetic's manifest).",
+    )
+
     @dataclass
     class Params:
         root: str = ""

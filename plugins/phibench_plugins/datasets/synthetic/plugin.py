@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import ClassVar, Optional
 
 from phibench.dataset import Dataset
+from phibench.dataset_card import DatasetCard
 from phibench.exceptions import DatasetError
 from phibench.labels import read_labels
 from phibench.records import GroundTruth, Sample
@@ -29,6 +30,28 @@ def default_root() -> Path:
 
 class SyntheticDataset(Dataset):
     """Balanced synthetic DICOM (half the files with burned-in PHI), text boxes as ground truth."""
+
+    card: ClassVar[DatasetCard] = DatasetCard(
+        summary="Generated DICOM files with text burned into the pixels and exact ground truth "
+                "for every line: half carry burned-in PHI, half none. Drawn backgrounds (CT, MR, "
+                "CR/DX, US cines, XA, NM, secondary capture) in many encodings and bit depths; "
+                "nothing comes from a real patient.",
+        label_rules="Every burned line is boxed (left, top, width, height; frame pixels) from its "
+                    "ink, with its text, category and is_phi. PHI: names, dates, MRNs, accession "
+                    "numbers, contacts, referring physicians, ages over 89. Boxed, not PHI: "
+                    "institution names, ages of 89 or less, technique, markers, devices, times. "
+                    "A frame is PHI when a PHI box is on it (the rules of realdev's README).",
+        source="Generated locally (`phibench datasets make synthetic`, or on first use) into "
+               "$PHIBENCH_DATA_DIR or ~/.cache/phibench/datasets; same version, n and seed, same "
+               "bytes. Nothing is downloaded.",
+        licence="Generated; free to use and share under the project's licence (Apache-2.0). "
+                "Fonts: DejaVu (Bitstream Vera licence), STIX (SIL OFL 1.1), shipped by "
+                "matplotlib; Faker (MIT) supplies fictitious names.",
+        format="generation.json, dicom/NNNNN.dcm, manifest.csv (path, frame, has_phi, regions "
+               "as JSON [{box, text, is_phi, category}], then descriptive columns).",
+        details="See datasets/synthetic.md (what changed per generator version, the layout "
+                "rules, known limits).",
+    )
 
     @dataclass
     class Params:
