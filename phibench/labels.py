@@ -126,23 +126,37 @@ def read_labels(
 
 
 def _rows(labels: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(first line number, row)`` for each non-blank record; a row is padded to the header.
+    """``(first line number, row)`` for each non-blank record of a labels file."""
+
+    def check(header: list[str] | None) -> None:
+        if header is None:
+            raise DatasetError(
+                f"labels file {labels} is empty: it needs a header line path,has_phi "
+                f"(optional: frame, regions) and one row per file or frame"
+            )
+        _check_header(labels, header)
+
+    return csv_records(labels, "labels file", check, " (quote a regions value that holds commas)")
+
+
+def csv_records(
+    path: Path, what: str, check_header: Callable[[list[str] | None], None], too_many_hint: str = ""
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(first line number, row)`` for each non-blank record of the CSV ``path``; a row is
+    padded to the header, which ``check_header`` vets first (None: the file is empty). Errors
+    name ``what`` (e.g. "labels file"), the file and the line.
 
     The ``csv`` module rather than pandas: it reports where each record starts, which a quoted
     field with a line break in it (a pretty-printed ``regions``) would otherwise shift.
     """
     end = 0  # physical lines read so far
     try:
-        with labels.open(encoding="utf-8-sig", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
-            try:
-                header = [h.strip() for h in next(reader)]
-            except StopIteration:
-                raise DatasetError(
-                    f"labels file {labels} is empty: it needs a header line path,has_phi "
-                    f"(optional: frame, regions) and one row per file or frame"
-                ) from None
-            _check_header(labels, header)
+            first = next(reader, None)
+            header = None if first is None else [h.strip() for h in first]
+            check_header(header)
+            assert header is not None
             end = reader.line_num
             for record in reader:
                 line, end = end + 1, reader.line_num
@@ -150,16 +164,16 @@ def _rows(labels: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     continue
                 if len(record) > len(header):
                     raise DatasetError(
-                        f"labels file {labels} line {line}: {len(record)} fields, but the header "
-                        f"has {len(header)} (quote a regions value that holds commas)"
+                        f"{what} {path} line {line}: {len(record)} fields, but the header "
+                        f"has {len(header)}{too_many_hint}"
                     )
                 yield line, dict(zip(header, record + [""] * (len(header) - len(record))))
     except csv.Error as exc:
-        raise DatasetError(f"labels file {labels} line {end + 1}: {exc}") from None
+        raise DatasetError(f"{what} {path} line {end + 1}: {exc}") from None
     except UnicodeDecodeError:
-        raise DatasetError(f"labels file {labels} is not UTF-8 text") from None
+        raise DatasetError(f"{what} {path} is not UTF-8 text") from None
     except OSError as exc:
-        raise DatasetError(f"cannot read labels file {labels}: {exc.strerror or exc}") from None
+        raise DatasetError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 def _check_header(labels: Path, header: list[str]) -> None:

@@ -9,11 +9,11 @@ region). Rows of one file and frame add up; a blank ``frame`` stands for every f
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from phibench.exceptions import DatasetError
+from phibench.labels import csv_records
 from phibench.records import TextRegion
 from phibench_plugins.datasets.formats.common import (
     DERIVE,
@@ -63,32 +63,16 @@ def _number(cell: str) -> int | float:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(first line, row)`` of each non-blank record; the csv module tracks where records start,
-    which a quoted cell with a line break in it would otherwise shift."""
-    end = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
-            if "path" not in header:
-                raise DatasetError(f"regions file {path} needs a header with a path column "
-                                   f"(and {', '.join(COLUMNS[1:])})")
-            unknown = sorted(set(header) - set(COLUMNS) - {""})
-            if unknown or len(set(header)) != len(header):
-                raise DatasetError(f"regions file {path}: columns must be distinct and among "
-                                   f"{', '.join(COLUMNS)}; got {', '.join(header)}")
-            end = reader.line_num
-            for record in reader:
-                line, end = end + 1, reader.line_num
-                if not any(v.strip() for v in record):
-                    continue
-                if len(record) > len(header):
-                    raise DatasetError(f"regions file {path} line {line}: {len(record)} fields, "
-                                       f"but the header has {len(header)}")
-                yield line, dict(zip(header, record + [""] * (len(header) - len(record))))
-    except csv.Error as exc:
-        raise DatasetError(f"regions file {path} line {end + 1}: {exc}") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"regions file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise DatasetError(f"cannot read regions file {path}: {exc.strerror or exc}") from None
+    """``(first line, row)`` of each non-blank record (:func:`phibench.labels.csv_records`)."""
+
+    def check(header: list[str] | None) -> None:
+        header = header or []
+        if "path" not in header:
+            raise DatasetError(f"regions file {path} needs a header with a path column "
+                               f"(and {', '.join(COLUMNS[1:])})")
+        unknown = sorted(set(header) - set(COLUMNS) - {""})
+        if unknown or len(set(header)) != len(header):
+            raise DatasetError(f"regions file {path}: columns must be distinct and among "
+                               f"{', '.join(COLUMNS)}; got {', '.join(header)}")
+
+    return csv_records(path, "regions file", check)
