@@ -38,6 +38,7 @@ from phibench_plugins.datasets.synthetic.generate import (
     BANNER_SHARE,
     SITE_LINE_SHARE,
     TEXT_FREE_SHARE,
+    output_folder,
 )
 from phibench_plugins.datasets.synthetic.layout import Region
 
@@ -208,10 +209,7 @@ def generate(out: Path, n: int, seed: int, sources: list[Source]) -> Path:
     """Write ``n`` overlay files for ``seed`` over ``sources`` into ``out``; the manifest's path."""
     if n < 1:
         raise DatasetError(f"dataset=overlay: n must be at least 1, got {n}")
-    out = Path(out).expanduser()
-    if out.exists() and any(out.iterdir()) and not (out / GENERATION).exists():
-        raise DatasetError(f"{out} is not empty and holds no overlay generation; "
-                           f"choose an empty or new folder")
+    out = output_folder(out, "overlay")
     decoded = usable(sources)
     (out / FILES).mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)

@@ -141,6 +141,16 @@ def is_complete(out: Path, n: int, seed: int, leaky_tags: bool = False) -> bool:
     return all((out / p).is_file() for p in paths)
 
 
+def output_folder(out: Path, what: str) -> Path:
+    """``out``, expanded; refused when it holds files but no ``what`` generation of ours (a
+    generator never writes into, or deletes from, a folder it did not make)."""
+    out = Path(out).expanduser()
+    if out.exists() and any(out.iterdir()) and not (out / GENERATION).exists():
+        raise DatasetError(f"{out} is not empty and holds no {what} generation; "
+                           f"choose an empty or new folder")
+    return out
+
+
 def generate(out: Path, n: int, seed: int, *, leaky_tags: bool = False) -> Path:
     """Write ``n`` files for ``seed`` into ``out`` and return the manifest's path.
 
@@ -150,10 +160,7 @@ def generate(out: Path, n: int, seed: int, *, leaky_tags: bool = False) -> Path:
     """
     if n < 1:
         raise DatasetError(f"synthetic dataset: n must be at least 1, got {n}")
-    out = Path(out).expanduser()
-    if out.exists() and any(out.iterdir()) and not (out / GENERATION).exists():
-        raise DatasetError(f"{out} is not empty and holds no synthetic generation; "
-                           f"choose an empty or new folder")
+    out = output_folder(out, "synthetic")
     (out / FILES).mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
     info = generation_info(n, seed, leaky_tags)
