@@ -16,7 +16,6 @@ all that changed and the rest of the frame is the source, bit for bit.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 from pathlib import Path
@@ -38,7 +37,9 @@ from phibench_plugins.datasets.synthetic.generate import (
     BANNER_SHARE,
     SITE_LINE_SHARE,
     TEXT_FREE_SHARE,
+    write_text_atomic,
     output_folder,
+    write_manifest,
 )
 from phibench_plugins.datasets.synthetic.layout import Region
 
@@ -182,12 +183,6 @@ def make_file(root: Path, src: Source, real: RealFrame, has_phi: bool, seed: int
     }
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, path)
-
-
 def generation_info(n: int, seed: int, sources: list[Source]) -> dict[str, object]:
     return {"generator": "phibench overlay", "version": OVERLAY_VERSION, "n": n, "seed": seed,
             "sources": [f"{s.origin}:{s.name}#{s.frame}" for s in sources]}
@@ -215,14 +210,9 @@ def generate(out: Path, n: int, seed: int, sources: list[Source]) -> Path:
     (out / MANIFEST).unlink(missing_ok=True)
     for stale in (out / FILES).iterdir():
         stale.unlink()
-    _atomic_text(out / GENERATION, json.dumps(generation_info(n, seed, sources), indent=2) + "\n")
+    write_text_atomic(out / GENERATION, json.dumps(generation_info(n, seed, sources), indent=2) + "\n")
     rows = []
     for index, (k, has_phi) in enumerate(schedule(n, seed, len(decoded))):
         src, real = decoded[k]
         rows.append(make_file(out, src, real, has_phi, seed, index))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    _atomic_text(out / MANIFEST, buf.getvalue())
-    return out / MANIFEST
+    return write_manifest(out, rows, COLUMNS)

@@ -116,10 +116,20 @@ def make_file(root: Path, plan: Planned, seed: int, leaky_tags: bool = False
     return rows
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8", newline="")
     os.replace(tmp, path)
+
+
+def write_manifest(out: Path, rows: list[dict[str, object]], columns: list[str]) -> Path:
+    """Write a generator's ``manifest.csv`` (the labels table phibench plans from) atomically."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(out / MANIFEST, buf.getvalue())
+    return out / MANIFEST
 
 
 def generation_info(n: int, seed: int, leaky_tags: bool = False) -> dict[str, object]:
@@ -164,7 +174,7 @@ def generate(out: Path, n: int, seed: int, *, leaky_tags: bool = False) -> Path:
     (out / FILES).mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
     info = generation_info(n, seed, leaky_tags)
-    _atomic_text(out / GENERATION, json.dumps(info, indent=2) + "\n")
+    write_text_atomic(out / GENERATION, json.dumps(info, indent=2) + "\n")
     rows: list[dict[str, str]] = []
     for plan in schedule(n, seed):
         rows += make_file(out, plan, seed, leaky_tags)
@@ -173,9 +183,4 @@ def generate(out: Path, n: int, seed: int, *, leaky_tags: bool = False) -> Path:
         if _FILE.match(stale.name) and stale.name not in keep or stale.name.endswith(".tmp"):
             stale.unlink()
     rows.sort(key=lambda r: (r["path"], int(r["frame"])))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    _atomic_text(out / MANIFEST, buf.getvalue())
-    return out / MANIFEST
+    return write_manifest(out, rows, COLUMNS)
