@@ -131,9 +131,8 @@ def _planned(dataset: Any, make: bool) -> tuple[int, str, str] | str:
     A generated dataset is planned only once its files are there (or with ``make``): showing a
     card never writes a dataset by surprise.
     """
-    import hashlib
-
     from phibench.dataset import Dataset
+    from phibench.plan import samples_sha256
     from phibench.provenance import dataset_fingerprint
 
     generated = type(dataset).make is not Dataset.make
@@ -147,10 +146,7 @@ def _planned(dataset: Any, make: bool) -> tuple[int, str, str] | str:
         return f"cannot be planned: {exc}"
     except Exception as exc:  # a third party's plan; its message may quote data, so not shown
         return f"cannot be planned ({type(exc).__name__})"
-    h = hashlib.sha256()  # the samples hash of phibench.plan (plan.json components.samples)
-    for sample, truth in tasks:
-        h.update(f"{sample.sample_id}\t{sample.frame}\t{truth.has_phi}\t{truth.regions_json()}\n".encode())
-    fingerprint, basis = dataset_fingerprint((s.path for s, _ in tasks), h.hexdigest())
+    fingerprint, basis = dataset_fingerprint((s.path for s, _ in tasks), samples_sha256(tasks))
     return len(tasks), fingerprint, basis
 
 

@@ -22,7 +22,7 @@ import logging
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ from phibench.context import RunContext
 from phibench.exceptions import ConfigError, DatasetError
 from phibench.limits import Limits
 from phibench.pipeline import Task
+from phibench.records import GroundTruth, Sample
 from phibench.registry import Registry
 from phibench.results import ResultStore
 from phibench.secrets import is_secret_name, redact_text, scrub
@@ -207,10 +208,7 @@ def _components(specs: dict[str, PluginSpec], registry: Registry, tasks: list[Ta
             "params": scrub(params),
             "params_sha256": _sha(json.dumps(params, sort_keys=True, default=str)),
         }
-    h = hashlib.sha256()
-    for t in tasks:
-        h.update(f"{t.sample.sample_id}\t{t.sample.frame}\t{t.truth.has_phi}\t{t.truth.regions_json()}\n".encode())
-    out["samples"] = {"n": len(tasks), "sha256": h.hexdigest()}
+    out["samples"] = {"n": len(tasks), "sha256": samples_sha256((t.sample, t.truth) for t in tasks)}
     out["limits"] = settings.limits.as_dict()
     out["price_per_core_hour_usd"] = settings.price_per_core_hour_usd
     return out
@@ -332,6 +330,15 @@ def _signature(run_dir: Path) -> tuple[Any, ...]:
 
     return (str(run_dir.resolve()), ident(run_dir / PLANNED_FILE),
             *(ident(part) for part in ResultStore(run_dir).parts()))
+
+
+def samples_sha256(planned: Iterable[tuple[Sample, GroundTruth]]) -> str:
+    """The plan's samples hash (``plan.json`` components.samples.sha256): sample ids, frames
+    and labels, in plan order."""
+    h = hashlib.sha256()
+    for sample, truth in planned:
+        h.update(f"{sample.sample_id}\t{sample.frame}\t{truth.has_phi}\t{truth.regions_json()}\n".encode())
+    return h.hexdigest()
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
