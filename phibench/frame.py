@@ -27,6 +27,10 @@ class Frame:
     header: "pydicom.Dataset | None" = None
     """The file's dataset, for header-aware detectors (holds PHI: never log its values)."""
 
+    kind: str = "dicom"
+    """What the file is: ``dicom``, or ``png``/``jpeg``/``tiff``/``slide``
+    (:mod:`phibench.images`), whose frames never have a header."""
+
     ocr_cache: dict[str, Any] = field(default_factory=dict, repr=False)
     """Results of per-frame work shared between stages, keyed by who computed them (see
     :func:`phibench.ocr.read_frame`): a detector and a redactor using the same OCR engine read

@@ -23,13 +23,13 @@ from typing import Any
 from phibench import worker
 from phibench.context import RunContext
 from phibench.detector import Detector
-from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.limits import DEFAULT_LIMITS, Limits
 from phibench.records import Detection, GroundTruth, ResultRow, Sample, SampleError
 from phibench.redaction import FileRedaction, Item, RedactionSpec
 from phibench.redaction.stage import abandoned_columns
 from phibench.secrets import redact_text
+from phibench.sources import open_source
 from phibench.specs import PluginSpec
 
 
@@ -103,7 +103,7 @@ def process(
     their order may differ (a row is yielded when its answer comes)."""
     detector: Detector = worker.instance(spec.detector, spec.context)
     redaction = FileRedaction(spec.redaction) if spec.redaction else None
-    batch_size = max(spec.batch_size, int(detector.preferred_batch_size or 0), 1)
+    batch_size = effective_batch_size(spec.batch_size, detector)
     where = f"{socket.gethostname()}:{os.getpid()}"
     busy = _Busy(watch)
     files = _Files(redaction, busy)
@@ -317,6 +317,12 @@ def remaining(tasks: Iterable[Task], done: set[str], whole_files: bool) -> list[
     return [t for t in tasks if t.sample.path in paths]
 
 
+def effective_batch_size(configured: int, detector: Detector) -> int:
+    """Frames per detector call: the larger of ``run.batch_size`` and the detector's
+    ``preferred_batch_size`` (a remote detector asks for enough to keep its slots full)."""
+    return max(int(configured), int(detector.preferred_batch_size or 0), 1)
+
+
 def failed_rows(
     tasks: Iterable[Task], error: SampleError, spec: PipelineSpec
 ) -> list[ResultRow]:
@@ -338,21 +344,24 @@ def _render_file(
     path = tasks[0].sample.path
     t0 = time.perf_counter()
     try:
-        ds = read_dataset(path, limits)
+        source = open_source(path, limits)  # DICOM, or PNG/JPEG/TIFF/slide by content
     except Exception as exc:  # noqa: BLE001 - recorded per sample
         err = SampleError.from_exception(path, "read", exc)
         share = (time.perf_counter() - t0) / len(tasks)
         for task in tasks:
             yield task, err, share
         return
-    for task in tasks:
-        t1 = time.perf_counter()
-        try:
-            image = render_frame(ds, task.sample.frame)
-            frame = Frame(task.sample, image, ds if keep_header else None)
-            yield task, frame, time.perf_counter() - t1
-        except Exception as exc:  # noqa: BLE001 - recorded per sample
-            yield task, SampleError.from_exception(path, "decode", exc), time.perf_counter() - t1
+    try:
+        for task in tasks:
+            t1 = time.perf_counter()
+            try:
+                image = source.render(task.sample.frame)
+                frame = Frame(task.sample, image, source.header if keep_header else None, source.kind)
+                yield task, frame, time.perf_counter() - t1
+            except Exception as exc:  # noqa: BLE001 - recorded per sample
+                yield task, SampleError.from_exception(path, "decode", exc), time.perf_counter() - t1
+    finally:
+        source.close()
 
 
 def _row(

@@ -24,7 +24,7 @@ from phibench.context import RunContext
 from phibench.detector import Detector
 from phibench.exceptions import ConfigError, PhibenchError
 from phibench.lock import RunLock
-from phibench.pipeline import PipelineSpec, StoreSpec, remaining
+from phibench.pipeline import PipelineSpec, StoreSpec, effective_batch_size, remaining
 from phibench.plan import Plan, Validated, bind, planned_rows, shared_rows, validate
 from phibench.plan import plan as make_plan
 from phibench.progress import progress_bar
@@ -113,7 +113,7 @@ def execute(cfg: DictConfig | dict[str, Any], run_dir: Path, registry: Registry 
         pipeline = PipelineSpec(
             detector=p.specs["detector"],
             price_per_core_hour_usd=p.settings.price_per_core_hour_usd,
-            batch_size=max(p.settings.batch_size, int(detector.preferred_batch_size or 0)),
+            batch_size=effective_batch_size(p.settings.batch_size, detector),
             streams=detector.streams,
             session_id=context.session_id,
             session_started_at=context.session_started_at,

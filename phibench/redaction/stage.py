@@ -30,14 +30,16 @@ from typing import Any
 
 from phibench import ocr, worker
 from phibench.detector import cpu_time
-from phibench.dicom import frame_count, read_dataset, read_header, render_frame, write_redacted
+from phibench.dicom import write_redacted
 from phibench.dicom.write import DIR_MODE, copy_file
 from phibench.exceptions import SampleFailure
 from phibench.frame import Frame
+from phibench.images import SUFFIXES, sniff, write_redacted_image
 from phibench.records import Detection, GroundTruth, ResultRow, Sample, SampleError
 from phibench.records.ground_truth import Box
 from phibench.redaction import geometry, policy, verify
 from phibench.redactor import Redactor, RedactorParams
+from phibench.sources import DicomSource, count_frames, open_source
 from phibench.specs import PluginSpec
 
 log = logging.getLogger(__name__)
@@ -70,9 +72,12 @@ class Item:
 
 
 def output_path(out_dir: str, path: str) -> Path:
-    """``<out_dir>/<stem>_<10 hex of the input path's hash>.dcm``: readable, never colliding."""
+    """``<out_dir>/<stem>_<10 hex of the input path's hash>.dcm``: readable, never colliding.
+    A non-DICOM input keeps its format, so its copy's suffix is its kind's (``.png``, ``.jpg``,
+    ``.tif``, ``.svs``: :data:`phibench.images.SUFFIXES`, by content)."""
     digest = hashlib.sha1(os.path.abspath(path).encode("utf-8")).hexdigest()[:10]
-    return Path(out_dir) / f"{Path(path).stem}_{digest}.dcm"
+    kind = sniff(path)
+    return Path(out_dir) / f"{Path(path).stem}_{digest}{SUFFIXES[kind] if kind else '.dcm'}"
 
 
 def empty_columns() -> dict[str, Any]:
@@ -149,7 +154,8 @@ class FileRedaction:
         try:
             masks = self._masks(path, items, decisions)
             _private_dir(Path(self.out_dir))
-            result = write_redacted(
+            write = write_redacted_image if sniff(path) is not None else write_redacted
+            result = write(
                 path,
                 dst,
                 masks,
@@ -224,17 +230,21 @@ class FileRedaction:
         planned = {it.sample.frame for it in items}
         if flagged is not None or self.params.redact_even_if_undetected:
             held = next((it.frame.header for it in items if it.frame and it.frame.header is not None), None)
-            others = [i for i in range(frame_count(held or read_header(path))) if i not in planned]
-            ds = (held or read_dataset(path)) if others else None
+            source = DicomSource(path, header=held) if held is not None else None
+            count = source.count() if source else count_frames(path)
+            others = [i for i in range(count) if i not in planned]
+            if others and source is None:
+                source = open_source(path)
             for index in others:
                 # Not planned by the dataset: masked like the file's flagged frames (fail closed).
+                assert source is not None
                 try:
-                    image = render_frame(ds, index)
+                    image = source.render(index)
                 except Exception as exc:  # noqa: BLE001 - collected, then the file fails
                     err = SampleError.from_exception(path, "decode", exc)
                     unrendered.setdefault(f"{err.stage}: {err.message}", []).append(index)
                     continue
-                frame = Frame(Sample(f"{path}#{index}", path, index), image, ds)
+                frame = Frame(Sample(f"{path}#{index}", path, index), image, source.header, source.kind)
                 masks[index] = self._frame_boxes(frame, flagged or Detection(True))
         if unrendered:
             raise Unmaskable(unrendered, " (not planned; masked like the flagged frames)")

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from phibench.dicom import read_dataset, render_frame
 from phibench.frame import Frame
 from phibench.ocr import OcrEngine, TextBox, read_frame
 from phibench.records import Sample
 from phibench.records.ground_truth import TextRegion
 from phibench.redaction.geometry import inside_share
 from phibench.redaction.policy import normalise
+from phibench.sources import open_source
 
 READABLE = 80.0
 """rapidfuzz ``partial_ratio`` at or above which a region's text counts as still readable."""
@@ -45,10 +45,12 @@ def residual_regions(
 ) -> dict[int, list[int]]:
     """For each frame index: indices (into its region list) of PHI regions still readable in the
     redacted file ``path``. Raises when the file cannot be read or rendered (a failed check)."""
-    ds = read_dataset(path)
+    source = open_source(path)  # a DICOM copy, or a PNG/JPEG/TIFF/slide one in its own format
     out: dict[int, list[int]] = {}
-    for index, (sample, regions) in frames.items():
-        image = render_frame(ds, index)
-        boxes = read_frame(engine, Frame(sample, image))
-        out[index] = [i for i, r in enumerate(regions) if r.is_phi and still_readable(r, boxes)]
+    try:
+        for index, (sample, regions) in frames.items():
+            boxes = read_frame(engine, Frame(sample, source.render(index), kind=source.kind))
+            out[index] = [i for i, r in enumerate(regions) if r.is_phi and still_readable(r, boxes)]
+    finally:
+        source.close()
     return out

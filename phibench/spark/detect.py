@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from phibench.dicom import frame_count, read_header
 from phibench.pipeline import PipelineSpec, Task, process
 from phibench.records import GroundTruth, ResultRow, Sample
+from phibench.sources import count_frames
 from phibench.spark.rows import result_type
 from phibench.spark.threads import worker_plugin
 
@@ -104,6 +104,6 @@ def combine(rows: list[ResultRow]) -> dict[str, Any]:
 def _frames(path: str) -> int:
     """Frames of ``path`` from its header; 1 when it can't be read (the error shows as a row)."""
     try:
-        return max(1, frame_count(read_header(path)))
+        return max(1, count_frames(path))
     except Exception:  # noqa: BLE001 - the pipeline reports the real error for this file
         return 1

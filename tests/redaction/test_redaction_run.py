@@ -216,10 +216,16 @@ def test_a_written_file_that_does_not_decode_is_deleted_not_reported_redacted(tm
     from phibench.exceptions import SampleFailure
     from phibench.redaction import verify
 
-    def broken(ds, index):  # fault injection: the re-read output fails to decode
-        raise SampleFailure("decode", "frame 0 cannot be decoded")
+    class Broken:  # fault injection: the re-read output opens but fails to decode
+        kind, header = "dicom", None
 
-    monkeypatch.setattr(verify, "render_frame", broken)
+        def render(self, index):
+            raise SampleFailure("decode", "frame 0 cannot be decoded")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(verify, "open_source", lambda path: Broken())
     sc, df = run(tmp_path, data_dir, "detector=flag_all", "redactor=easyocr", n=SMALL)
     masked = df[df["redact_error_stage"] == "write"]
     assert len(masked) > 0 and (masked["redaction"] == "failed").all()

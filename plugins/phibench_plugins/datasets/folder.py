@@ -1,10 +1,14 @@
-"""``dataset=folder``: DICOM files no one on the team made, with a labels table.
+"""``dataset=folder``: files no one on the team made (DICOM, PNG, JPEG, TIFF, slides), with a labels table.
 
 ``dataset.root=DIR dataset.labels=FILE.csv`` with columns ``path,has_phi`` (paths relative to
 root; the layout of Pixels' balanced evaluation table); ``frame`` and ``regions`` are optional.
 Without ``labels``, every file under root is planned unlabeled (predictions only). A file that is
 missing or unreadable (a FIFO, a device, a symbolic-link loop, a header that claims too much) is
 still planned, as one sample: it becomes a per-sample error, not a crash or a hang.
+
+PNG, JPEG and TIFF files and whole-slide images are recognised by their first bytes
+(:mod:`phibench.images`), never their names: a TIFF has one sample per page, a slide one per
+associated image (label, macro, thumbnail), and their frames have no header.
 
 Planning opens regular files only, and only their headers, within the run's limits
 (:mod:`phibench.limits`); the walk follows symbolic links to folders but never into a folder it
@@ -23,11 +27,11 @@ from typing import ClassVar, Optional
 
 from phibench.dataset import Dataset
 from phibench.dataset_card import DatasetCard
-from phibench.dicom import frame_count, read_header
 from phibench.exceptions import DatasetError
 from phibench.labels import read_labels, resolve_in_root
 from phibench.limits import DEFAULT_LIMITS, Limits
 from phibench.records import GroundTruth, Sample
+from phibench.sources import count_frames as frames_in
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ def count_frames(path: Path, limits: Limits = DEFAULT_LIMITS) -> int:
     except (OSError, ValueError):  # missing, no permission, link loop, NUL in the name
         return 1
     try:
-        count = frame_count(read_header(path, limits))
+        count = frames_in(path, limits)  # DICOM header, or an image's pages (by content)
     except Exception as exc:  # SampleFailure by contract; whatever else, the read stage reports
         log.debug("planning one sample for a file whose header fails: %s", type(exc).__name__)
         return 1
@@ -57,11 +61,13 @@ def folder_sample_id(rel: str, frame: int) -> str:
 
 class FolderDataset(Dataset):
     card: ClassVar[DatasetCard] = DatasetCard(
-        summary="DICOM files of your own under dataset.root, labelled by a CSV table "
-                "(dataset.labels), or planned unlabeled (predictions only) without one.",
+        summary="Files of your own under dataset.root (DICOM; PNG, JPEG, TIFF and whole-slide "
+                "images by content), labelled by a CSV table (dataset.labels), or planned "
+                "unlabeled (predictions only) without one.",
         label_rules="Yours: has_phi per file (or per frame with a frame column); optional regions "
                     "as JSON boxes [{box: [left, top, width, height], is_phi, category}]. Rows "
-                    "without a frame stand for every frame of the file.",
+                    "without a frame stand for every frame of the file: every page of a TIFF; "
+                    "a slide's label, macro, thumbnail are frames 0, 1, 2 (those it has).",
         source="Your own files, read where they are; nothing is downloaded or copied.",
         licence="That of your files.",
         format="CSV with columns path,has_phi[,frame][,regions]; paths relative to dataset.root "
@@ -71,7 +77,7 @@ class FolderDataset(Dataset):
     @dataclass
     class Params:
         root: str = ""
-        """Folder holding the DICOM files."""
+        """Folder holding the files (DICOM, or PNG/JPEG/TIFF/slides, told apart by content)."""
         labels: Optional[str] = None  # noqa: UP007 - OmegaConf needs Optional
         """CSV with path,has_phi[,frame][,regions]; relative paths resolve against root."""
         expand_frames: bool = True

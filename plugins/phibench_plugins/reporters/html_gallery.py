@@ -3,8 +3,8 @@
 PHI is in the original pixels, so by default a case shows only what is safe to look at: the
 redacted output (``redacted_path``) when the run redacted, else the boxes on a blank canvas of
 the frame's size. The original frame is rendered only when the report is told to show PHI.
-Frames are decoded here with :func:`phibench.dicom.read_dataset` / ``render_frame`` (the same
-pixels detectors saw), at most once per gallery entry; nothing is OCR'd.
+Frames are decoded here with :func:`phibench.sources.open_source` (the same pixels detectors
+saw, DICOM or image), at most once per gallery entry; nothing is OCR'd.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from phibench.dicom import read_dataset, read_header, render_frame
+from phibench.dicom import read_header
+from phibench.images import sniff
+from phibench.sources import open_source
 from phibench_plugins.reporters.cases import Box, Case
 
 log = logging.getLogger(__name__)
@@ -59,15 +61,27 @@ def _draw(pixels: np.ndarray, truth: list[Box], found: list[Box]) -> Image.Image
 
 
 def _frame(path: str, frame: int) -> np.ndarray:
-    return render_frame(read_dataset(path), frame)
+    source = open_source(path)
+    try:
+        return source.render(frame)
+    finally:
+        source.close()
+
+
+def _size(path: str, frame: int) -> tuple[int, int]:
+    """(rows, columns) of a frame: from a DICOM header alone, or the image's decoded page."""
+    if sniff(path) is None:
+        ds = read_header(path)
+        return int(ds.Rows), int(ds.Columns)
+    rows, cols = _frame(path, frame).shape[:2]
+    return int(rows), int(cols)
 
 
 def _canvas(case: Case) -> tuple[np.ndarray, float] | None:
     """A mid-grey frame of the file's size (from its header alone) at thumbnail size, with the
     scale its boxes must be drawn at; None when the header does not read."""
     try:
-        ds = read_header(case.path)
-        rows, cols = int(ds.Rows), int(ds.Columns)
+        rows, cols = _size(case.path, case.frame)
     except Exception:  # noqa: BLE001 - an unreadable file just has no canvas
         return None
     if not (0 < rows <= 65535 and 0 < cols <= 65535):

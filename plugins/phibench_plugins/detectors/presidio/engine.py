@@ -207,7 +207,7 @@ class PresidioAnalysis:
             kwargs["entities"] = list(p.entities) + ([METADATA_ENTITY] if p.use_metadata else [])
         if p.allow_list:
             kwargs["allow_list"] = list(p.allow_list)
-        if p.use_metadata:
+        if p.use_metadata and frame.kind == "dicom":  # an image has no header to deny-list
             if frame.header is None:
                 raise SampleFailure("detect", "presidio: use_metadata needs the DICOM header, "
                                               "which this frame was rendered without")

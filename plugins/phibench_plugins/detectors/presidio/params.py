@@ -51,7 +51,8 @@ class PresidioParams:
     use_metadata: bool = True
     """Also look for the header's name and patient values (with case and spacing variants), as
     Presidio's DICOM redactor does by default: a deny-list built by its own functions from every
-    element whose name contains "name" or "patient", plus ``M``/``F``/``X``/``U``."""
+    element whose name contains "name" or "patient", plus ``M``/``F``/``X``/``U``. A non-DICOM
+    image (PNG, JPEG, TIFF, slide) has no header: its frames are analysed without the list."""
 
     ocr: OcrSettings = ocr_field(PRESIDIO_TESSERACT, own=(PRESIDIO_TESSERACT,))
     """``ocr.name``: ``presidio_tesseract``, Presidio's ``TesseractOCR`` (its default, which takes
