@@ -54,7 +54,7 @@ def test_every_scorecard_carries_provenance(tmp_path):
     cfg = compose_run("detector=flag_none", "executor=inline", *synthetic_overrides(tmp_path / "data", 4, seed=3),
                       "run.progress=false", "reporters=[json,markdown]")
     sc = execute(cfg, tmp_path / "run")
-    assert sc["schema_version"] == "1.2"
+    assert sc["schema_version"] == "1.3"
     prov = json.loads((tmp_path / "run" / "scorecard.json").read_text())["provenance"]
     assert prov == sc["provenance"]
     assert re.fullmatch(r"[0-9a-f]{64}", prov["dataset_fingerprint"])

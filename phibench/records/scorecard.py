@@ -12,7 +12,8 @@ the open parts, whose shape belongs to another module or to a plugin (``detector
 
 Older versions read: a 1.0 card has no ``redactor``, ``redaction``, ``fingerprint``,
 ``planned_samples``, ``missing_samples``, ``threshold_free`` or ``provenance`` (nor does a 1.1
-card the last two; early 1.2 cards lack ``threshold_free``). Those fields are then their default
+card the last two; early 1.2 cards lack ``threshold_free``; cards before 1.3 lack
+``per_category.regions``). Those fields are then their default
 (None) and listed in :attr:`~phibench.records.json_record.JsonRecord.absent_keys`, so the card
 still round-trips exactly.
 """
@@ -34,12 +35,13 @@ from phibench.records.scorecard_sections import (
     Tokens,
 )
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """The version :func:`phibench.scoring.build_scorecard` writes. Fields are only added within a
 major version: 1.1 added ``redactor`` and ``redaction`` (and, later, ``fingerprint``,
 ``planned_samples``, ``missing_samples``); 1.2 added ``provenance`` (set by
 :func:`phibench.run.report`; see :mod:`phibench.provenance`) and ``threshold_free``
-(:mod:`phibench.scoring.curves`)."""
+(:mod:`phibench.scoring.curves`); 1.3 added ``per_category.regions`` (region recall and precision
+over all categories)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,3 +170,13 @@ class Spy(Reporter):
 @hookimpl
 def phibench_register_reporters(register):
     register.add("spy", Spy)
+
+
+def test_a_1_2_card_without_region_overall_reads_and_round_trips(runs):
+    stored = json.loads(runs["oracle"][1].read_text())
+    assert stored["schema_version"] == "1.3" and "regions" in stored["per_category"]
+    del stored["per_category"]["regions"]
+    stored["schema_version"] = "1.2"
+    card = Scorecard.from_dict(stored)
+    assert card.per_category.regions is None and "regions" in card.per_category.absent_keys
+    assert json.dumps(card.to_dict(), indent=2) == json.dumps(stored, indent=2)

@@ -60,7 +60,7 @@ def test_a_run_reports_region_recall_and_precision_over_all_categories(tmp_path)
     with extra_plugins("tests.scoring.test_region_overall"):
         cfg = compose_run("detector=bright_words", "executor=inline", "dataset=presidio",
                           f"dataset.root={root}", f"dataset.labels={labels}",
-                          "run.progress=false", "reporters=[json,markdown]")
+                          "run.progress=false", "reporters=[json,markdown,html]")
         execute(cfg, run_dir := tmp_path / "run")
     rows = ResultStore(run_dir).read()
     assert len(rows) == 3 and rows["error"].isna().all()
@@ -75,6 +75,9 @@ def test_a_run_reports_region_recall_and_precision_over_all_categories(tmp_path)
     assert "## Regions, all categories" in md
     assert "| region recall (PHI regions located) | 0.667 [" in md and "| 2/3 |" in md
     assert "region precision (entities on a PHI region)" in md and "| 2/5 |" in md
+    page = (run_dir / "report.html").read_text()
+    assert '<h2 id="regions">Regions, all categories</h2>' in page
+    assert "<td>region precision (entities on a PHI region)</td>" in page and "<td>2/5</td>" in page
 
 
 NAME = {"box": [10, 10, 100, 20], "text": "DOE^JANE", "is_phi": True, "category": "NAME"}

@@ -97,6 +97,7 @@ class HtmlReporter(Reporter):
             metric_rows=tables.metric_rows(sc),
             category_rows=tables.category_rows(sc) if sc.per_category.phi else [],
             non_phi_rows=tables.non_phi_rows(sc) if sc.per_category.non_phi_flagged else [],
+            region_rows=tables.region_rows(sc),
             run_rows=tables.run_rows(sc),
             redaction_rows=tables.redaction_rows(sc),
             redaction_run_rows=tables.redaction_run_rows(sc),

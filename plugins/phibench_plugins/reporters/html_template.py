@@ -35,6 +35,10 @@ negatives. Made from results.parquet of {{ sc.run_dir }}.</p>
 <table><tr><th>category</th><th>image recall [95% CI]</th><th>region recall [95% CI]</th></tr>
 {% for row in category_rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}
 
+{% if region_rows %}<h2 id="regions">Regions, all categories</h2>
+<table><tr><th>metric</th><th>value [95% CI]</th><th>k/n</th></tr>
+{% for row in region_rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}
+
 {% if non_phi_rows %}<h2 id="harmless">Harmless text flagged as PHI</h2>
 {% if plots.non_phi %}<img class="plot" data-kind="plot" alt="harmless text flagged" src="{{ plots.non_phi }}">{% endif %}
 <table><tr><th>category</th><th>share flagged [95% CI]</th><th>k/n</th></tr>
