@@ -6,9 +6,14 @@ result rows, Parquet appends, scoring, reports); the detector itself is ``flag_n
 
     .venv/bin/python benchmarks/overhead.py --n 200 --repeats 5
 
-Prints medians and the speed ratio raw_time / phibench_time (goal >= 0.8). Both sides use
-pydicom's default decoder order, so the difference is the framework's own cost (rendering,
-rows, Parquet, scoring).
+Prints medians and the speed ratio raw_time / phibench_time (goal >= 0.9, issue 14), in wall
+time and in CPU time of this process (all its threads). Both sides use pydicom's default
+decoder order (gdcm first for JPEG and JPEG 2000, pylibjpeg for RLE), decode one frame per call
+and convert YBR to RGB, so the difference is the framework's own cost (file checks, rendering
+to uint8 with LUT/window, rows, Parquet, scoring, reports). The raw loop does no rendering: that
+is framework work here by definition. The codecs may use more than one thread (JPEG 2000 runs
+have shown CPU time above wall time), so on a busy machine the wall ratio moves with the free
+cores; the CPU ratio is steadier there.
 """
 
 from __future__ import annotations
@@ -62,22 +67,28 @@ def main() -> None:
         registry.build("dataset", "synthetic", {"n": args.n, "seed": args.seed, "out": str(data)}).make()
         paths = sorted(p for p in data.rglob("*.dcm"))
         frames = raw_loop(paths)  # warm the page cache and imports
-        raw, ours = [], []
+        raw, ours, raw_cpu, ours_cpu = [], [], [], []
         for r in range(args.repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             raw_loop(paths)
             raw.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
+            raw_cpu.append(time.process_time() - c0)
+            t0, c0 = time.perf_counter(), time.process_time()
             sc = phibench_run(data, args.n, args.seed, Path(tmp) / f"run{r}")
             ours.append(time.perf_counter() - t0)
+            ours_cpu.append(time.process_time() - c0)
             assert sc["samples"] == frames, (sc["samples"], frames)
     raw_med, ours_med = statistics.median(raw), statistics.median(ours)
+    raw_cpu_med, ours_cpu_med = statistics.median(raw_cpu), statistics.median(ours_cpu)
     print(json.dumps({
         "files": len(paths), "frames": frames, "repeats": args.repeats,
         "raw_pydicom_loop_s_median": round(raw_med, 3),
         "phibench_noop_run_s_median": round(ours_med, 3),
         "speed_ratio_raw_over_phibench": round(raw_med / ours_med, 3),
-        "goal": ">= 0.8",
+        "raw_pydicom_loop_cpu_s_median": round(raw_cpu_med, 3),
+        "phibench_noop_run_cpu_s_median": round(ours_cpu_med, 3),
+        "cpu_ratio_raw_over_phibench": round(raw_cpu_med / ours_cpu_med, 3),
+        "goal": ">= 0.9",
     }, indent=2))
 
 

@@ -66,6 +66,8 @@ _EOI_WINDOW = 10
 """The marker must start within this many bytes of the end, after trailing 0x00/0xFF padding
 (one real JPEG Lossless file repeats its last byte; pydicom's frame splitter looks as far)."""
 _RLE_HEADER = 64
+_VIEW_GROUPS = (0x0028, 0x7FE0)
+"""Groups copied into the pixel view: Image Pixel, LUT and VOI modules; the pixel data."""
 _TRUNCATION = re.compile(
     r"truncat|premature end|end of (the )?(encapsulated pixel )?data|not enough data|"
     r"insufficient data|no JPEG EOI",
@@ -265,9 +267,11 @@ def _pixel_view(ds: pydicom.Dataset, tsyntax: UID, count: int) -> pydicom.Datase
     view.file_meta = FileMetaDataset()
     view.file_meta.TransferSyntaxUID = tsyntax
     try:
-        for group in (0x0028, 0x7FE0):
-            for elem in ds.group_dataset(group):
-                view.add(copy.copy(elem))
+        # Not ds.group_dataset(): that builds and sorts two throwaway datasets and converts
+        # every raw element again on each call (per frame). ds[tag] converts it once, in ds,
+        # as any attribute access would; the view still gets its own shallow copies.
+        for tag in sorted(tag for tag in ds.keys() if tag >> 16 in _VIEW_GROUPS):
+            view.add(copy.copy(ds[tag]))
         view.NumberOfFrames = count
     except Exception as exc:
         raise SampleFailure(

@@ -159,8 +159,13 @@ def _voi(values: np.ndarray, view: pydicom.Dataset) -> tuple[np.ndarray, float, 
 
 
 def _palette(arr: np.ndarray, view: pydicom.Dataset) -> np.ndarray:
+    # Palette and scaling act on each stored value alone, so an 8-bit frame maps the 256
+    # possible values once and then looks itself up: the same pixels, in one pass instead of
+    # pydicom's per-channel indexing followed by float scaling of all three channels.
+    tabulate = arr.dtype.kind in "ui" and arr.dtype.itemsize == 1
     try:
-        rgb = apply_color_lut(arr, view)[..., :3]  # drop alpha if present
+        source = np.arange(256, dtype=np.uint8).view(arr.dtype) if tabulate else arr
+        rgb = apply_color_lut(source, view)[..., :3]  # drop alpha if present
         first = int(view.RedPaletteColorLookupTableDescriptor[1])
         entries = int(view.RedPaletteColorLookupTableDescriptor[0]) or 2**16
         table = apply_color_lut(np.arange(first, first + entries, dtype=np.int64), view)
@@ -169,7 +174,8 @@ def _palette(arr: np.ndarray, view: pydicom.Dataset) -> np.ndarray:
         raise SampleFailure("render", f"unusable palette colour LUT ({reason})") from exc
     # 16-bit LUT entries may hold 8-bit values (older writers): judge by the table's real range.
     top = 255 if int(table[..., :3].max()) <= 255 else 65535
-    return _scale(rgb, 0.0, float(top))
+    out = _scale(rgb, 0.0, float(top))
+    return np.take(out, arr.view(np.uint8), axis=0) if tabulate else out
 
 
 def _rgb(arr: np.ndarray, bits_stored: int) -> np.ndarray:

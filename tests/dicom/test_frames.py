@@ -111,3 +111,20 @@ def test_frame_matches_pydicom_full_decode_for_native_multiframe() -> None:
         ref = full[k].astype(float)
         expected = (ref - ref.min()) / (ref.max() - ref.min()) * 255
         assert np.abs(image - expected).max() <= 0.5 + 1e-9, k  # rounding only
+
+
+def test_pixel_view_holds_copies_of_the_pixel_groups_only() -> None:
+    from phibench.dicom.decode import decode_frame
+
+    ds = read_dataset(corpus_file("dicomdirtests/77654033/CR1/6154"))  # window + rescale
+    ds.PatientName = SECRET
+    view = decode_frame(ds, 0).view
+    expected = sorted(t for t in ds.keys() if t.group in (0x0028, 0x7FE0))
+    assert "NumberOfFrames" not in ds and view.NumberOfFrames == 1  # the view states it always
+    assert sorted(view.keys()) == sorted([*expected, pydicom.tag.Tag("NumberOfFrames")])
+    assert "PatientName" not in view
+    for tag in expected:
+        assert view[tag] is not ds[tag] and view[tag].value == ds[tag].value
+    view.WindowCenter = 1  # pydicom's LUT helpers write to the view: never to the caller's dataset
+    assert ds.WindowCenter != 1
+    assert decode_frame(ds, 0).view.WindowCenter == ds.WindowCenter

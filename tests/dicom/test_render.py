@@ -286,3 +286,25 @@ def test_fused_linear_window_matches_pydicom_apply_windowing(center, width, func
     got = _linear_window(values, ds)
     assert got is not None and got.dtype == np.uint8
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_palette_lookup_matches_pydicom_per_pixel(write_image, dtype) -> None:
+    """8-bit palette frames go through a 256-entry table: same pixels as pydicom's per-pixel
+    apply_color_lut then scaling, including values below First Mapped and past the last entry."""
+    from pydicom.pixels import apply_color_lut
+
+    from phibench.dicom.render import _scale
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, size=(96, 80)).astype(dtype)
+    pixels[0, :4] = [0, 19, 20, 255]
+    lut = {c: rng.integers(0, 65536, size=200).astype("<u2") for c in "RGB"}
+    attrs = {f"{n}PaletteColorLookupTableDescriptor": [200, 20, 16] for n in ("Red", "Green", "Blue")}
+    attrs.update({f"{n}PaletteColorLookupTableData": lut[n[0]].tobytes() for n in ("Red", "Green", "Blue")})
+    path = write_image(pixels, PhotometricInterpretation="PALETTE COLOR", **attrs)
+    ds = read_dataset(path)
+    image = render_frame(ds, 0)
+    expected = _scale(apply_color_lut(ds.pixel_array, ds)[..., :3], 0.0, 65535.0)
+    assert image.shape == (96, 80, 3) and image.dtype == np.uint8
+    np.testing.assert_array_equal(image, expected)
