@@ -23,8 +23,10 @@ the same frames (Tesseract's child processes included).
     .venv/bin/python benchmarks/ocr_cost.py                     # the default configurations
     .venv/bin/python benchmarks/ocr_cost.py --config half=easyocr:'{"det_scale": 0.5}' --presidio
 
-``--config LABEL=ENGINE[:JSON]`` as in ``realdev_ocr.py``. Prints counts, boxes' counts and CPU
-only, never any text read or header value; ``--out FILE`` writes every figure (and the per-frame
+``--config LABEL=ENGINE[:JSON]`` as in ``realdev_ocr.py``. ``--repeats N`` reads every frame N
+times per configuration (the configurations, and Presidio, take turns in each round, so a burst
+of load on a shared machine hits them alike); a frame's CPU is then its median over the rounds,
+and each round's mean per image is printed too. Prints counts, boxes' counts and CPU only, never any text read or header value; ``--out FILE`` writes every figure (and the per-frame
 rows: file name, size, stage CPU, box count) as JSON.
 """
 
@@ -205,6 +207,32 @@ def bench(label: str, name: str, params: dict[str, Any], frames: list[RealFrame]
     return {"label": label, "engine": name, "params": params, "rows": rows, **counts}
 
 
+TIMED = ("det_s", "rec_s", "read_s", "ocr_cpu_s", "rules_s")
+"""The per-frame CPU figures of a :func:`bench` row."""
+
+
+def round_mean(result: dict[str, Any]) -> float:
+    """CPU s/image (OCR + rules) of one round, mean over its frames."""
+    return statistics.fmean(x["ocr_cpu_s"] + x["rules_s"] for x in result["rows"])
+
+
+def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from repeated rounds of one configuration: each frame's CPU figures are their
+    median over the rounds (the reading, and so every count, is the same in each round)."""
+    out = {**rounds[0], "rows": [dict(r) for r in rounds[0]["rows"]],
+           "round_means": [round(round_mean(r), 4) for r in rounds]}
+    for i, row in enumerate(out["rows"]):
+        for key in TIMED:
+            row[key] = round(statistics.median(r["rows"][i][key] for r in rounds), 4)
+    return out
+
+
+def merge_presidio(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {**rounds[0], "round_means": [round(statistics.fmean(r["cpu"]), 4) for r in rounds]}
+    out["cpu"] = [statistics.median(r["cpu"][i] for r in rounds) for i in range(len(rounds[0]["cpu"]))]
+    return out
+
+
 def med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -216,8 +244,9 @@ def rate(k: int, n: int) -> str:
 def summary_table(results: list[dict[str, Any]], presidio: dict[str, Any] | None) -> str:
     lines = ["| setting | CPU s/image mean | median | text frames median (det + rec) | "
              "no-text frames median (det) | recall (header / pixels only) | "
-             "specificity (header / pixels only) | PHI regions read | PHI regions covered |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "specificity (header / pixels only) | PHI regions read | PHI regions covered | "
+             "CPU s/image mean per round |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows = r["rows"]
         total = [x["ocr_cpu_s"] + x["rules_s"] for x in rows]
@@ -233,13 +262,15 @@ def summary_table(results: list[dict[str, Any]], presidio: dict[str, Any] | None
             f"{med([x['rec_s'] for x in text]):.2f}) | "
             f"{med([x['read_s'] for x in none]):.2f} ({med([x['det_s'] for x in none]):.2f}) | "
             f"{rc} | {sp} | {r.get('phi_read', 0)}/{r.get('phi_regions', 0)} | "
-            f"{r.get('phi_covered', 0)}/{r.get('phi_regions', 0)} |")
+            f"{r.get('phi_covered', 0)}/{r.get('phi_regions', 0)} | "
+            f"{', '.join(f'{m:.3f}' for m in r.get('round_means', []))} |")
     if presidio:
         cpu = presidio["cpu"]
         lines.append(f"| presidio (detector, Tesseract children included) | "
                      f"{statistics.fmean(cpu):.2f} | {med(cpu):.2f} | | | "
                      f"{rate(presidio['tp'], presidio['tp'] + presidio['fn'])} / | "
-                     f"{rate(presidio['tn'], presidio['tn'] + presidio['fp'])} / | | |")
+                     f"{rate(presidio['tn'], presidio['tn'] + presidio['fp'])} / | | | "
+                     f"{', '.join(f'{m:.3f}' for m in presidio.get('round_means', []))} |")
     return "\n".join(lines)
 
 
@@ -281,8 +312,12 @@ def main() -> None:
     parser.add_argument("--subset", choices=("phi", "text", "all"), default="all")
     parser.add_argument("--config", action="append", default=[], metavar="LABEL=ENGINE[:JSON]")
     parser.add_argument("--presidio", action="store_true", help="add the Presidio detector's CPU")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="rounds over every frame per configuration (CPU: median per frame)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.repeats < 1:
+        raise SystemExit("--repeats must be >= 1")
     if not (args.root / "labels.csv").is_file():
         raise SystemExit(f"realdev set not found at {args.root} (expected labels.csv there)")
     import torch
@@ -291,13 +326,18 @@ def main() -> None:
     frames = load_realdev(args.root, args.subset)
     headers = {f.name: read_dataset(args.root / f.name) for f in frames}
     configs = [parse_config(c) for c in args.config] or DEFAULT_CONFIGS
-    results = []
-    for label, name, params in configs:
-        t0 = time.perf_counter()
-        results.append(bench(label, name, with_threads(name, params), frames, headers))
-        print(f"{label}: done in {time.perf_counter() - t0:.0f} s wall (load average "
-              f"{os.getloadavg()[0]:.1f})", flush=True)
-    presidio = bench_presidio(frames, headers) if args.presidio else None
+    rounds: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in configs}
+    presidio_rounds: list[dict[str, Any]] = []
+    for n in range(args.repeats):
+        for label, name, params in configs:
+            t0 = time.perf_counter()
+            rounds[label].append(bench(label, name, with_threads(name, params), frames, headers))
+            print(f"{label} (round {n + 1}/{args.repeats}): done in {time.perf_counter() - t0:.0f} "
+                  f"s wall (load average {os.getloadavg()[0]:.1f})", flush=True)
+        if args.presidio:
+            presidio_rounds.append(bench_presidio(frames, headers))
+    results = [merge_rounds(rounds[label]) for label, _, _ in configs]
+    presidio = merge_presidio(presidio_rounds) if presidio_rounds else None
     print(f"{len(frames)} frames ({sum(bool(f.regions) for f in frames)} with text), "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(summary_table(results, presidio))

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -48,8 +50,11 @@ class RapidOcrParams:
     cls_model: str = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
     """Angle classifier file in ``model_dir`` (used when ``use_cls``)."""
 
-    use_cls: bool = True
-    """Run the angle classifier, which turns upside-down text lines before recognition."""
+    use_cls: bool = False
+    """Run the angle classifier, which turns lines it takes for upside down by 180 degrees before
+    recognition. Off by default: burned-in text is drawn upright by the modality, so the
+    classifier can only mis-turn a short upright line (a digit, ``R``), and it costs a network
+    call per six lines. ``benchmarks/README.md`` ("OCR cost") measures it."""
 
     min_confidence: float = 0.5
     """RapidOCR's ``text_score``: recognised lines less sure than this are dropped."""
@@ -84,12 +89,32 @@ class RapidOcrParams:
     max_side_len: int = 2000
     """Images with a longer side are shrunk to it first (bounds the time on large CR/MG)."""
 
+    rec_batch_num: int = 1
+    """Text lines per recogniser call (RapidOCR's ``rec_batch_num``, 6 there). A batch is one
+    tensor, every line in it zero-padded to its widest line, and the recogniser's cost grows with
+    that width; with 1 each line is read at its own width, so its reading depends on no other
+    line of the frame. The per-call overhead is small next to the padding it saves."""
+
+    rec_min_width: int = 0
+    """Pad every recogniser input to at least this width (pixels at the model's 48 px line
+    height). RapidOCR and PaddleOCR pad to 320 (the training width, a 6.7:1 line), so a date or a
+    label (2-4:1) costs as much as a long line; 0: each batch only as wide as its widest line."""
+
     intra_op_threads: int = 1
     """ONNX Runtime intra-op threads per session; 1 keeps one core per worker. Values outside
     1..cpu count (e.g. -1) leave ONNX Runtime's default: all cores."""
 
     inter_op_threads: int = 1
     """ONNX Runtime inter-op threads per session."""
+
+    allow_spinning: bool = False
+    """Let ONNX Runtime's idle pool threads spin-wait for work (its default) instead of sleeping:
+    lower latency with several threads, but CPU burnt that a worker sharing cores pays for."""
+
+    cpu_mem_arena: bool = True
+    """ONNX Runtime's CPU memory arena (its default; RapidOCR turns it off): buffers are kept and
+    reused between calls instead of being allocated, page-faulted and freed on every call. The
+    arena holds the largest frame's working set (bounded by ``max_side_len`` / ``det_max_side``)."""
 
     nfkc: bool = True
     """Fold full-width and compatibility characters to their plain forms (NFKC)."""
@@ -102,6 +127,12 @@ class RapidOcrParams:
         if self.det_max_side < 0 or (self.det_max_side and not self.det_scale):
             raise ConfigError(f"OCR engine 'rapidocr': det_max_side ({self.det_max_side}) must be "
                               f">= 0 and needs det_scale in (0, 1]")
+        if self.rec_batch_num < 1:
+            raise ConfigError(f"OCR engine 'rapidocr': rec_batch_num must be >= 1, got "
+                              f"{self.rec_batch_num}")
+        if self.rec_min_width < 0:
+            raise ConfigError(f"OCR engine 'rapidocr': rec_min_width must be >= 0, got "
+                              f"{self.rec_min_width}")
 
 
 class RapidOcrEngine(OcrEngine):
@@ -132,24 +163,30 @@ class RapidOcrEngine(OcrEngine):
                 f"the rapidocr OCR engine needs the package {PACKAGE} ({exc}); "
                 f"pip install {PACKAGE}"
             ) from None
-        self._ocr = RapidOCR(
-            det_model_path=str(paths["det"]),
-            rec_model_path=str(paths["rec"]),
-            cls_model_path=str(paths["cls"]),
-            use_cls=p.use_cls,
-            text_score=p.min_confidence,
-            max_side_len=p.max_side_len,
-            det_thresh=p.det_thresh,
-            det_box_thresh=p.det_box_thresh,
-            det_unclip_ratio=p.det_unclip_ratio,
-            det_limit_side_len=p.det_limit_side_len,
-            det_limit_type=p.det_limit_type,
-            intra_op_num_threads=p.intra_op_threads,
-            inter_op_num_threads=p.inter_op_threads,
-            print_verbose=False,
-        )
+        with session_options(p):
+            self._ocr = RapidOCR(
+                det_model_path=str(paths["det"]),
+                rec_model_path=str(paths["rec"]),
+                cls_model_path=str(paths["cls"]),
+                use_cls=p.use_cls,
+                text_score=p.min_confidence,
+                max_side_len=p.max_side_len,
+                det_thresh=p.det_thresh,
+                det_box_thresh=p.det_box_thresh,
+                det_unclip_ratio=p.det_unclip_ratio,
+                det_limit_side_len=p.det_limit_side_len,
+                det_limit_type=p.det_limit_type,
+                intra_op_num_threads=p.intra_op_threads,
+                inter_op_num_threads=p.inter_op_threads,
+                rec_batch_num=p.rec_batch_num,
+                print_verbose=False,
+            )
         if p.det_scale > 0:
             fixed_detector_scale(self._ocr.text_det, p.det_scale, p.det_max_side)
+        float32_detector_input(self._ocr.text_det)
+        channels, height, _ = self._ocr.text_rec.rec_image_shape
+        # the recogniser pads a batch to max(width / height of this shape, its lines' ratios)
+        self._ocr.text_rec.rec_image_shape = [channels, height, p.rec_min_width]
         log.debug("rapidocr ready (threads=%d)", p.intra_op_threads)
 
     def _model_dir(self) -> Path:
@@ -212,6 +249,8 @@ class RapidOcrEngine(OcrEngine):
             "intra_op_threads": p.intra_op_threads,
             "det_scale": p.det_scale,
             "det_max_side": p.det_max_side,
+            "rec_batch_num": p.rec_batch_num,
+            "rec_min_width": p.rec_min_width,
         }
 
 
@@ -228,5 +267,59 @@ def fixed_detector_scale(detector: Any, scale: float, max_side: int = 0) -> None
         if max_side > 0:
             limit = min(limit, max_side)
         return DetPreProcess(max(32, int(round(limit))), "max", detector.mean, detector.std)
+
+    detector.get_preprocess = get_preprocess
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@contextmanager
+def session_options(params: RapidOcrParams) -> Iterator[None]:
+    """While RapidOCR builds its three ONNX Runtime sessions, give them this engine's session
+    options on top of RapidOCR's own (``allow_spinning``, ``cpu_mem_arena``): RapidOCR has no
+    parameter for them and builds the options in ``OrtInferSession._init_sess_opts``."""
+    from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession
+
+    original = OrtInferSession.__dict__["_init_sess_opts"]
+    build = original.__func__ if isinstance(original, staticmethod) else original
+
+    def with_ours(config: dict[str, Any]) -> Any:
+        opts = build(config)
+        opts.enable_cpu_mem_arena = params.cpu_mem_arena
+        spin = "1" if params.allow_spinning else "0"
+        opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
+        opts.add_session_config_entry("session.inter_op.allow_spinning", spin)
+        return opts
+
+    with _SESSION_LOCK:
+        OrtInferSession._init_sess_opts = staticmethod(with_ours)
+        try:
+            yield
+        finally:
+            OrtInferSession._init_sess_opts = original
+
+
+def float32_detector_input(detector: Any) -> None:
+    """Normalise the detector's input in one float32 pass. RapidOCR's ``DetPreProcess`` computes
+    ``(x / 255 - mean) / std`` with float64 mean and std arrays, i.e. in float64 over the whole
+    3-channel frame, then casts to float32; the values are the same to float32 rounding."""
+    make = detector.get_preprocess
+
+    def get_preprocess(max_wh: int) -> Any:
+        op = make(max_wh)
+        mean = np.asarray(op.mean, dtype=np.float64)
+        std = np.asarray(op.std, dtype=np.float64)
+        scale = (op.scale / std).astype(np.float32)
+        shift = (mean / std).astype(np.float32)
+
+        def normalize(img: np.ndarray) -> np.ndarray:
+            out = img.astype(np.float32)
+            out *= scale
+            out -= shift
+            return out
+
+        op.normalize = normalize
+        return op
 
     detector.get_preprocess = get_preprocess

@@ -335,3 +335,74 @@ def test_rapidocr_recognises_nothing_on_a_frame_without_candidates(engines, text
     assert calls == {"det": 1, "rec": 0}
     assert engines["rapidocr"].read(text_image[0])
     assert calls == {"det": 2, "rec": 1}
+
+
+# -- RapidOCR's CPU settings: recogniser width and batches, classifier, ONNX Runtime options -----
+
+
+@pytest.mark.parametrize("bad", [{"rec_batch_num": 0}, {"rec_min_width": -1}])
+def test_rapidocr_recogniser_settings_out_of_range_are_refused_on_the_driver(bad) -> None:
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        validate_params(RapidOcrEngine, bad, where="ocr")
+
+
+def test_rapidocr_defaults_read_each_line_at_its_own_width_without_the_classifier() -> None:
+    p = RapidOcrEngine.Params()
+    assert (p.rec_batch_num, p.rec_min_width, p.use_cls) == (1, 0, False)
+    assert (p.cpu_mem_arena, p.allow_spinning) == (True, False)
+    engine = build("rapidocr")
+    engine.setup()
+    rec = engine._ocr.text_rec
+    assert rec.rec_batch_num == 1 and rec.rec_image_shape == [3, 48, 0]
+    # a 2:1 line goes in 96 px wide, not padded to RapidOCR's 320
+    assert rec.resize_norm_img(np.zeros((20, 40, 3), np.uint8), 40 / 20).shape == (3, 48, 96)
+    paddle = build("rapidocr", rec_batch_num=6, rec_min_width=320)
+    paddle.setup()
+    assert paddle._ocr.text_rec.rec_batch_num == 6
+    assert paddle._ocr.text_rec.rec_image_shape == [3, 48, 320]
+    assert engine.describe()["rec_min_width"] == 0 and engine.describe()["classifier_model"] == "(off)"
+
+
+def test_rapidocr_session_options_reach_every_session_and_are_not_left_patched() -> None:
+    from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession
+
+    before = OrtInferSession.__dict__["_init_sess_opts"]
+    for arena, spin in ((True, False), (False, True)):
+        engine = build("rapidocr", cpu_mem_arena=arena, allow_spinning=spin, use_cls=True)
+        engine.setup()
+        rapid = engine._ocr
+        for session in (rapid.text_det.infer.session, rapid.text_cls.infer.session,
+                        rapid.text_rec.session.session):
+            opts = session.get_session_options()
+            assert opts.enable_cpu_mem_arena is arena
+            assert opts.intra_op_num_threads == 1
+            for key in ("session.intra_op.allow_spinning", "session.inter_op.allow_spinning"):
+                assert opts.get_session_config_entry(key) == ("1" if spin else "0")
+    assert OrtInferSession.__dict__["_init_sess_opts"] is before
+
+
+def test_rapidocr_detector_input_is_rapidocrs_normalisation_in_float32() -> None:
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    engine = build("rapidocr", det_scale=1.0)
+    engine.setup()
+    det = engine._ocr.text_det
+    frame = np.random.default_rng(0).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    got = det.get_preprocess(128)(frame)
+    want = DetPreProcess(128, "max", det.mean, det.std)(frame)
+    assert got.dtype == np.float32 and got.shape == want.shape == (1, 3, 96, 128)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_rapidocr_reads_short_and_long_lines_alike_in_one_frame() -> None:
+    """Lines of very different widths on one frame (each read at its own width) all read."""
+    img = Image.new("L", (900, 300), 20)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 28)
+    lines = ["R", "12/03/2024", "DOE^JOHN 40512773 ST MARY HOSPITAL"]
+    for i, text in enumerate(lines):
+        draw.text((40, 30 + 90 * i), text, fill=230, font=font)
+    boxes = build("rapidocr").read(np.array(img))
+    read = joined(boxes)
+    for text in lines[1:]:
+        assert fuzz.partial_ratio(norm(text), read) >= 90, (text, read)
