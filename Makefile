@@ -45,7 +45,7 @@ install: $(STAMP) system-deps
 
 run: install
 	$(BIN)/phibench datasets make synthetic --n $(N) --seed $(SEED)
-	$(BIN)/phibench run detector=local redactor=easyocr dataset=synthetic dataset.n=$(N) dataset.seed=$(SEED)
+	$(BIN)/phibench run detector=local redactor=rapidocr dataset=synthetic dataset.n=$(N) dataset.seed=$(SEED)
 
 test: install
 	$(BIN)/pytest

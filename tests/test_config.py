@@ -118,7 +118,7 @@ def test_a_user_preset_folder_wins_and_a_preset_of_no_plugin_is_refused(tmp_path
     (tmp_path / "detector" / "local.yaml").write_text("min_score: 0.8\n")
     monkeypatch.setenv("PHIBENCH_CONFIG_DIR", str(tmp_path))
     cfg = compose_run("detector=local")
-    assert cfg.detector.min_score == 0.8 and cfg.detector.ocr.name == "easyocr"  # the rest: the defaults
+    assert cfg.detector.min_score == 0.8 and cfg.detector.ocr.name == "rapidocr"  # the rest: the defaults
     (tmp_path / "detector" / "nobody.yaml").write_text("x: 1\n")
     with pytest.raises(PluginError, match="no installed plugin registers"):
         register_configs(default_registry())

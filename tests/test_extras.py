@@ -41,9 +41,10 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize(("blocked", "args", "extra"), [
-    (["easyocr"], ["detector=local"], "easyocr"),
+    (["rapidocr_onnxruntime"], ["detector=local"], "rapidocr"),
+    (["easyocr"], ["detector=local", "detector.ocr.name=easyocr"], "easyocr"),
     (["torch"], ["detector=flag_none", "redactor=easyocr"], "easyocr"),
-    (["rapidocr_onnxruntime"], ["detector=local", "detector.ocr.name=rapidocr"], "rapidocr"),
+    (["rapidocr_onnxruntime"], ["detector=flag_none", "redactor=rapidocr"], "rapidocr"),
     (["presidio_analyzer"], ["detector=presidio"], "presidio"),
     (["pyspark"], ["detector=flag_none", "executor=spark"], "spark"),
     (["rapidocr_onnxruntime"], ["detector=local", "detector.ocr.name=ensemble"], "rapidocr"),  # a member's extra

@@ -121,7 +121,7 @@ def test_the_new_spellings_on_the_command_line_give_the_same_spec():
     assert one.specs["detector"] == whole.specs["detector"]
     assert one.resolved["detector"]["ocr"] == {"name": "rapidocr", "params": {"det_limit_type": "max"}}
     assert validate(compose_run("detector=local"), default_registry()).resolved["detector"]["ocr"] == {
-        "name": "easyocr", "params": {}}
+        "name": "rapidocr", "params": {}}
 
 
 @pytest.mark.parametrize(("overrides", "says"), [

@@ -80,7 +80,7 @@ def test_pip_install_phibench_runs_a_benchmark_outside_the_repo(tmp_path, light)
     assert str(REPO) not in imported.stdout and "site-packages" in imported.stdout
     needs = _sh(phibench, "run", "detector=local", "dataset=synthetic", "dataset.n=4", "hydra.run.dir=run2",
                 cwd=work, env=env)
-    assert needs.returncode == 2 and "pip install 'phibench[easyocr]'" in needs.stderr
+    assert needs.returncode == 2 and "pip install 'phibench[rapidocr]'" in needs.stderr
     assert "Traceback" not in needs.stderr
     version = _sh(phibench, "--version", cwd=work, env=env)
     assert version.returncode == 0 and version.stdout.startswith("phibench 0.1.0")

@@ -442,17 +442,17 @@ def test_bad_engine_output_is_an_error() -> None:
 
 
 def test_detector_params_schema() -> None:
-    p = validate_params(LocalDetector, {"ocr": {"params": {"mag_ratio": 1.5}}, "min_score": 0.6},
+    p = validate_params(LocalDetector, {"ocr": {"params": {"det_scale": 0.75}}, "min_score": 0.6},
                         where="detector")
-    assert p.ocr == OcrSettings("easyocr", {"mag_ratio": 1.5}) and p.min_score == 0.6
+    assert p.ocr == OcrSettings("rapidocr", {"det_scale": 0.75}) and p.min_score == 0.6
     assert LocalDetector.needs_header is True
 
 
 @pytest.fixture
 def fake_registry(monkeypatch):
-    """Registry with the fake engine under 'easyocr' and a fresh per-process plugin cache."""
+    """Registry with the fake engine under 'rapidocr' (the default) and a fresh plugin cache."""
     reg = Registry()
-    Register(reg, "ocr", "tests", "(tests)").add("easyocr", FakeEngine)
+    Register(reg, "ocr", "tests", "(tests)").add("rapidocr", FakeEngine)
     Register(reg, "detector", "tests", "(tests)").add("local", LocalDetector)
     monkeypatch.setattr(worker, "default_registry", lambda: reg)
     monkeypatch.setattr(worker, "_instances", {})
@@ -467,7 +467,7 @@ def test_engine_comes_from_the_worker_cache_once(fake_registry) -> None:
     b.setup()
     assert a.engine is b.engine
     assert FakeEngine.setups == 1
-    assert worker.load_counts() == {"ocr:easyocr": 1}
+    assert worker.load_counts() == {"ocr:rapidocr": 1}
     # the detector itself through the cache, as a worker builds it
     d1 = worker.instance(worker.PluginSpec.of("detector", "local", {}))
     d2 = worker.instance(worker.PluginSpec.of("detector", "local", {}))
@@ -495,14 +495,14 @@ def test_detector_built_by_the_worker_cache_does_not_deadlock(fake_registry) -> 
     det = box["det"]
     assert det.detect(_frame()).has_phi is False
     assert FakeEngine.setups == 1
-    assert worker.load_counts() == {"detector:local": 1, "ocr:easyocr": 1}
+    assert worker.load_counts() == {"detector:local": 1, "ocr:rapidocr": 1}
     assert LocalDetector().engine is det.engine
 
 
 def test_describe_is_phi_free() -> None:
     det = LocalDetector.with_engine(FakeEngine())
     d = det.describe()
-    assert d["detector"] == "local" and d["ocr"] == "easyocr"
+    assert d["detector"] == "local" and d["ocr"] == "rapidocr"
 
 
 # =============================================================================================
@@ -606,7 +606,8 @@ def real_engine():
         mp.setattr(worker, "_instances", {})
         mp.setattr(worker, "_loads", Counter())
         t0 = time.perf_counter()
-        d1, d2 = LocalDetector(), LocalDetector()
+        easy = {"ocr": {"name": "easyocr"}}  # these tests are of EasyOCR's reading
+        d1, d2 = (LocalDetector(validate_params(LocalDetector, easy, where="detector")) for _ in "ab")
         d1.setup()
         d2.setup()
         print(f"\nengine setup via worker.instance: {time.perf_counter() - t0:.1f}s")

@@ -279,7 +279,8 @@ def test_finds_most_phi_text_in_synthetic_frames(engines, synthetic_phi_frames, 
 def test_rapidocr_det_scale_outside_0_1_is_refused_on_the_driver(bad) -> None:
     with pytest.raises(ConfigError, match="det_scale"):
         validate_params(RapidOcrEngine, {"det_scale": bad}, where="ocr")
-    assert RapidOcrEngine.Params().det_scale == 0.0  # RapidOCR's own limits by default
+    p = RapidOcrEngine.Params()
+    assert (p.det_scale, p.det_max_side) == (1.0, 1024)  # native scale, large frames bounded
 
 
 def test_rapidocr_det_scale_sets_the_detector_input_size() -> None:
@@ -292,15 +293,19 @@ def test_rapidocr_det_scale_sets_the_detector_input_size() -> None:
     native = build("rapidocr", det_scale=1.0)
     native.setup()
     assert native._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (480, 640)
+    own = build("rapidocr", det_scale=0.0)  # RapidOCR's own limits
+    own.setup()
+    assert own._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (736, 992)  # enlarged
     default = build("rapidocr")
     default.setup()
-    assert default._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (736, 992)  # enlarged
+    assert default._ocr.text_det.get_preprocess(640)(frame).shape[2:] == (480, 640)  # native
     bounded = build("rapidocr", det_scale=1.0, det_max_side=1024)
     bounded.setup()
     large = np.zeros((1536, 2048, 3), np.uint8)
     assert bounded._ocr.text_det.get_preprocess(2048)(large).shape[2:] == (768, 1024)
+    assert default._ocr.text_det.get_preprocess(2048)(large).shape[2:] == (768, 1024)  # bounded
     with pytest.raises(ConfigError, match="det_max_side"):
-        validate_params(RapidOcrEngine, {"det_max_side": 1024}, where="ocr")  # needs det_scale
+        validate_params(RapidOcrEngine, {"det_max_side": -1}, where="ocr")
 
 
 def test_rapidocr_native_scale_boxes_stay_on_the_drawn_text() -> None:
