@@ -4,4 +4,5 @@ import sys
 
 from phibench.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned render process imports no CLI
+    sys.exit(main())
