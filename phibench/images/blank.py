@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from phibench import files
 from phibench.exceptions import SampleFailure
 
@@ -147,7 +145,3 @@ def _apply(fh: Any, plan: dict[str, Any]) -> None:
     for (at, code, _), value in plan["scalars"].items():
         fh.seek(at)
         fh.write(struct.pack(f"{order}{code}", value))
-
-
-def is_blank(arr: np.ndarray) -> bool:
-    return not np.any(arr)

@@ -1,9 +1,9 @@
 """Reading PNG, JPEG and (multi-page) TIFF files into pages a detector can see.
 
 One :class:`ImageSource` per file, opened once by the pipeline: ``count()`` pages (a PNG or a
-JPEG has one; a TIFF one per page, each its own sample), ``stored(i)`` the page's samples as
-stored (16-bit stays 16-bit: what the writer masks), ``render(i)`` the display-ready ``uint8``
-(:mod:`.render`). PNG and JPEG are read with Pillow, TIFF with tifffile (it keeps 16-bit and
+JPEG has one; a TIFF one per page, each its own sample), ``render(i)`` the display-ready
+``uint8`` (:mod:`.render`); a TIFF page's samples as stored (16-bit stays 16-bit: what the
+writer masks) are ``TiffSource.stored(i)``, a PNG's or JPEG's ``PillowSource.image()``. PNG and JPEG are read with Pillow, TIFF with tifffile (it keeps 16-bit and
 multi-sample pages Pillow would reduce; compressions beyond zlib/PackBits need ``imagecodecs``,
 from the ``wsi`` extra, else that page's ``decode`` error).
 
@@ -160,13 +160,6 @@ class PillowSource:
                     raise _failure("decode", f"the {self.kind.upper()} data does not decode "
                                    "(truncated or corrupt)", exc) from exc
         return self._image
-
-    def stored(self, index: int) -> np.ndarray:
-        self._check(index)
-        im = self.image()
-        if im.mode == "P":
-            return np.asarray(im)  # palette indices; the writer keeps the palette
-        return np.asarray(im)
 
     def render(self, index: int) -> np.ndarray:
         self._check(index)

@@ -5,7 +5,7 @@ label: name, accession, barcode), the *macro* (an overview photo that shows the 
 sometimes the *thumbnail*. So a slide is planned as one sample per associated image, in the
 fixed order ``label``, ``macro``, ``thumbnail`` (then any other named associated image, in file
 order), keeping only those the file has: frame 0 of an SVS with all three is its label, frame 1
-its macro, frame 2 its thumbnail (:func:`associated_names` gives the names of a file's frames).
+its macro, frame 2 its thumbnail (``SlideSource.names``: the names of a file's frames).
 A slide with no associated image at all is planned as one sample showing its smallest pyramid
 level (its overview); that one cannot be blanked (it *is* the pyramid), so when it must be
 redacted the file fails closed.
@@ -28,7 +28,7 @@ from phibench.images.render import to_display
 from phibench.images.sniff import Kind
 from phibench.limits import Limits
 
-__all__ = ["ORDER", "SlideSource", "associated_names"]
+__all__ = ["ORDER", "SlideSource"]
 
 ORDER = ("label", "macro", "thumbnail")
 """Associated images, in the order their samples are numbered."""
@@ -107,12 +107,3 @@ class SlideSource:
 
 def _ordered(names: list[str]) -> list[str]:
     return [n for n in ORDER if n in names] + [n for n in names if n not in ORDER and n]
-
-
-def associated_names(path: str | os.PathLike[str], limits: Limits) -> list[str]:
-    """The name of each frame of the slide at ``path``, in frame order."""
-    source = SlideSource(path, limits)
-    try:
-        return list(source.names)
-    finally:
-        source.close()
