@@ -10,8 +10,11 @@
   do not matter.
 
 Boxes are filled in stored-sample space with ``fill``: ``black`` (zero), ``background`` (the
-median of a 3-pixel ring around the box) or ``contrast`` (black or white, whichever is farther
-from that background). Metadata other than ICC profile and resolution (EXIF with its thumbnail of
+median of the ring around the box, :data:`phibench.dicom.fill.RING` pixels wide, as for DICOM)
+or ``contrast`` (black or white, whichever is farther from that background). Not
+:func:`phibench.dicom.fill.mask_frame` itself: its rules follow a DICOM frame's display (black is
+the frame's darkest value through its window), while an 8-bit image shows its stored values as
+they are, so black here is zero; and it has no alpha channel or min-is-white page. Metadata other than ICC profile and resolution (EXIF with its thumbnail of
 the unmasked image, PNG text, TIFF descriptions) is not carried over. A file with nothing to mask
 is copied byte for byte. Never a DICOM wrapper: the copy is what the input was.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from phibench import files
+from phibench.dicom.fill import RING
 from phibench.dicom.write import WriteResult, copy_file
 from phibench.exceptions import SampleFailure
 from phibench.images.read import PillowSource, TiffSource, open_image
@@ -35,7 +39,6 @@ from phibench.records.ground_truth import Box
 __all__ = ["write_redacted_image"]
 
 JPEG_QUALITY = 95
-RING = 3
 
 
 def write_redacted_image(src: str | os.PathLike[str], dst: str | os.PathLike[str],
