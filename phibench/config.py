@@ -44,10 +44,13 @@ class RunSettings:
     Set your own hardware's figure."""
     batch_size: int = 8
     """Frames handed to the detector per call."""
-    flush_rows: int = 32
-    """Result rows buffered before they are appended to ``results.parquet``."""
+    flush_rows: int = 256
+    """Result rows buffered before they are appended to ``results.parquet`` as one part file.
+    ``flush_seconds`` bounds what a crash can lose in time; this bounds it in rows and memory.
+    Each part costs a Parquet write now and a merge at the end (~5 ms each): at 32, a fast
+    detector's 274-frame run wrote 9 parts and spent 3 % of its time on them."""
     flush_seconds: float = 10.0
-    """Longest time a finished row waits in the buffer."""
+    """Longest time a finished row waits in the buffer (what a kill -9 can lose)."""
     progress: bool = True
     """Show a progress bar (on stderr)."""
     retry_errors: bool = True

@@ -47,7 +47,7 @@ class StoreSpec:
 
     run_dir: str
     """Absolute path of the run directory; on a cluster it must be storage every worker sees."""
-    flush_rows: int = 32
+    flush_rows: int = 256
     flush_seconds: float = 10.0
 
 
