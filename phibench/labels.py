@@ -62,13 +62,21 @@ def resolve_in_root(root: Path, rel: str) -> tuple[Path, str | None]:
     loops through symbolic links cannot be resolved: it is normalised lexically instead (opening
     it fails with ELOOP, so it will be that sample's read error).
     """
+    # os.path on strings, not pathlib: the same answers at a fraction of the cost, and this runs
+    # once per labelled file of every plan (100k files: seconds).
+    joined = os.path.join(root, rel)
     try:
-        path = (root / rel).resolve()  # ".." after a link means what the OS would make of it
-    except (RuntimeError, OSError):  # RuntimeError: "Symlink loop" (Python < 3.13)
-        path = Path(os.path.normpath(root / rel))
-    if not path.is_relative_to(root):
-        return path, None
-    return path, path.relative_to(root).as_posix()
+        # strict=False: a missing file resolves as far as it exists, as Path.resolve() does;
+        # ".." after a link means what the OS would make of it.
+        text = os.path.realpath(joined, strict=False)
+    except (RuntimeError, OSError):
+        text = os.path.normpath(joined)
+    base = str(root).rstrip(os.sep)
+    if text == str(root):
+        return Path(text), "."
+    if not text.startswith(base + os.sep):
+        return Path(text), None
+    return Path(text), Path(text[len(base) + 1:]).as_posix()
 
 
 def read_labels(

@@ -84,6 +84,10 @@ class TextRegion:
         and defaults to true (an unmarked region counts as PHI: fail closed). Messages never quote
         a value, since ``text`` is PHI.
         """
+        if type(d) is dict:  # what phibench writes, checked the short way (labels and rows)
+            fast = cls._plain(d)
+            if fast is not None:
+                return fast
         if not isinstance(d, Mapping):
             raise ValueError(f"a region must be a JSON object, got a {_kind(d)}")
         if "box" in d:
@@ -112,6 +116,27 @@ class TextRegion:
             is_phi = parse_bool(d["is_phi"]) if "is_phi" in d else True
         except ValueError as exc:
             raise ValueError(f"region is_phi {exc}") from None
+        return cls(box=(left, top, width, height), text=text, is_phi=is_phi, category=category)
+
+    @classmethod
+    def _plain(cls, d: dict[str, Any]) -> "TextRegion | None":
+        """The region when ``d`` is in the canonical form (a list box of four in-range ints,
+        width and height >= 0, string text and category, boolean or absent ``is_phi``), the
+        same value :meth:`from_dict` builds; None for anything else, which takes the full
+        checks. Most regions are read back from phibench's own JSON, so this is the hot path
+        of planning and scoring."""
+        box = d.get("box")
+        if type(box) is not list or len(box) != 4:
+            return None
+        left, top, width, height = box
+        if not (type(left) is int and type(top) is int and type(width) is int and type(height) is int):
+            return None
+        if not (-COORD_LIMIT <= left <= COORD_LIMIT and -COORD_LIMIT <= top <= COORD_LIMIT
+                and 0 <= width <= COORD_LIMIT and 0 <= height <= COORD_LIMIT):
+            return None
+        text, category, is_phi = d.get("text", ""), d.get("category", ""), d.get("is_phi", True)
+        if type(text) is not str or type(category) is not str or type(is_phi) is not bool:
+            return None
         return cls(box=(left, top, width, height), text=text, is_phi=is_phi, category=category)
 
     @staticmethod

@@ -26,13 +26,8 @@ def _throughput(df: pd.DataFrame) -> tuple[float | None, float]:
     """Images per second over the wall time of every session that contributed rows."""
     if df.empty:
         return None, 0.0
-    wall = (
-        df.groupby("session_id")
-        .agg(start=("session_started_at", "min"), end=("finished_at", "max"))
-        .eval("end - start")
-        .clip(lower=0)
-        .sum()
-    )
+    sessions = df.groupby("session_id")
+    wall = (sessions["finished_at"].max() - sessions["session_started_at"].min()).clip(lower=0).sum()
     return (len(df) / wall if wall > 0 else None), float(wall)
 
 

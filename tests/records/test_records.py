@@ -1,3 +1,5 @@
+from types import MappingProxyType
+
 import pytest
 
 from phibench.exceptions import SampleFailure
@@ -62,3 +64,37 @@ def test_entities_and_regions_are_stored_as_their_fields_in_order():
     assert TextRegion.list_to_json(regions) == json.dumps([asdict(r) for r in regions])
     assert Entity.list_to_json(entities) == json.dumps([asdict(e) for e in entities])
     assert TextRegion.list_from_json(TextRegion.list_to_json(regions)) == tuple(regions)
+
+
+@pytest.mark.parametrize("d", [
+    {"box": [1, 2, 3, 4], "text": "x", "is_phi": True, "category": "DATE"},
+    {"box": [1, 2, 3, 4]},
+    {"box": [-5, 0, 0, 0], "is_phi": False},
+    {"box": [1, 2, -3, 4]},
+    {"box": [1, 2, 3, 2**31]},
+    {"box": [1.0, 2, 3, 4]},
+    {"box": [True, 2, 3, 4]},
+    {"box": (1, 2, 3, 4)},
+    {"box": [1, 2, 3]},
+    {"box": [1, 2, 3, 4], "text": 5},
+    {"box": [1, 2, 3, 4], "category": None},
+    {"box": [1, 2, 3, 4], "is_phi": "no"},
+    {"box": [1, 2, 3, 4], "is_phi": 1},
+    {"left": 1, "top": 2, "width": 3, "height": 4},
+])
+def test_the_short_path_for_canonical_regions_agrees_with_the_full_checks(d) -> None:
+    """``from_dict`` reads canonical regions the short way; anything else must get exactly the
+    full path's answer (the same region, or the same refusal)."""
+    fast = TextRegion._plain(d)
+    try:
+        full = TextRegion.from_dict(MappingProxyType(d))  # not a dict: the full checks
+    except ValueError as exc:
+        full = exc
+    if fast is not None:
+        assert fast == full
+    try:
+        got = TextRegion.from_dict(d)
+    except ValueError as exc:
+        assert isinstance(full, ValueError) and str(exc) == str(full)
+    else:
+        assert got == full
