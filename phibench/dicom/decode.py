@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pydicom
+from pydicom.dataelem import DataElement
 from pydicom.dataset import FileMetaDataset
 from pydicom.pixels import as_pixel_options, get_decoder
 from pydicom.encaps import get_frame
@@ -299,15 +300,18 @@ def _transfer_syntax(ds: pydicom.Dataset, keyword: str) -> UID:
 
 def _pixel_view(ds: pydicom.Dataset, tsyntax: UID, count: int) -> pydicom.Dataset:
     """A new dataset with the pixel-related groups of ``ds``; see the module docstring."""
-    view = pydicom.Dataset()
-    view.file_meta = FileMetaDataset()
-    view.file_meta.TransferSyntaxUID = tsyntax
     try:
         # Not ds.group_dataset(): that builds and sorts two throwaway datasets and converts
-        # every raw element again on each call (per frame). ds[tag] converts it once, in ds,
-        # as any attribute access would; the view still gets its own shallow copies.
-        for tag in sorted(tag for tag in ds.keys() if tag >> 16 in _VIEW_GROUPS):
-            view.add(copy.copy(ds[tag]))
+        # every raw element again on each call (per frame). A raw element is converted once,
+        # in ds (ds[tag]), as any attribute access would; the view gets its own shallow copies,
+        # put straight into its element dict (no per-element add: ~40 us a frame).
+        elements = {}
+        for tag, elem in ds.items():
+            if tag >> 16 in _VIEW_GROUPS:
+                elements[tag] = copy.copy(elem if isinstance(elem, DataElement) else ds[tag])
+        view = pydicom.Dataset(elements)
+        view.file_meta = FileMetaDataset()
+        view.file_meta.TransferSyntaxUID = tsyntax
         view.NumberOfFrames = count
     except Exception as exc:
         raise SampleFailure(
